@@ -1,0 +1,2 @@
+"""The Process Health Index: lead activation, action closure and customer penetration, from
+verified check-ins only."""

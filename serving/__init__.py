@@ -1,0 +1,1 @@
+"""The HTTP and Ray Serve surface: parse, authorise, call the domain, map to schemas."""

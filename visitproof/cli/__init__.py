@@ -1,0 +1,1 @@
+"""The ``visitproof`` command line. One module per command group, registered in ``main``."""

@@ -1,0 +1,47 @@
+"""Entry point of the ``visitproof`` command.
+
+Each command group lives in its own module with a ``register(app)`` function; this module
+only assembles them and turns visitproof's exceptions into exit codes and plain messages:
+exit 2 for bad input, 3 for an unusable store.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from visitproof.cli import store_commands
+from visitproof.errors import ImportRejected, InvalidInput, StoreError
+
+app = typer.Typer(
+    name="visitproof",
+    help="Verified field-sales check-ins, territory overlap and the Process Health Index.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+store_commands.register(app)
+# Command groups added by later work register here, one line each.
+
+
+def main() -> None:
+    """Run the CLI; visitproof errors become a message on stderr and an exit code."""
+    try:
+        app()
+    except ImportRejected as error:
+        typer.echo(f"error [{error.code}]: {error.message}", err=True)
+        for row_error in error.errors:
+            typer.echo(f"  {row_error}", err=True)
+        sys.exit(2)
+    except InvalidInput as error:
+        typer.echo(f"error [{error.code}]: {error.message}", err=True)
+        sys.exit(2)
+    except StoreError as error:
+        typer.echo(f"error [{error.code}]: {error.message}", err=True)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

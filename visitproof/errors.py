@@ -1,0 +1,101 @@
+"""Every exception visitproof raises on purpose, in one tree.
+
+    VisitproofError
+    ├── InvalidInput            bad input from a user, a file or a request (-> 4xx, exit 2)
+    │   ├── InvalidValue        one field failed validation (code, field, message)
+    │   └── ImportRejected      a whole file refused, with every bad row listed
+    └── StoreError              the store can't be used (-> 503, exit 3)
+        ├── StoreLocked         another process holds the database lock
+        ├── StoreCorrupt        the file is not a database, or its schema is unknown
+        └── StoreNotInitialised `visitproof init` has not been run
+
+A failed *check* (a photo outside the golden zone, a fix 2 km from the store) is not an
+exception: it is a verdict with reason codes. Exceptions are for input that can't be judged
+at all and for broken infrastructure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class VisitproofError(Exception):
+    """Root of every deliberate visitproof exception."""
+
+    code: str = "VISITPROOF_ERROR"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class InvalidInput(VisitproofError):
+    """Input that can't be accepted as given; the message says what to change."""
+
+    code = "INVALID_INPUT"
+
+
+class InvalidValue(InvalidInput):
+    """One field of a record failed validation.
+
+    ``code`` is a stable identifier (for example ``LAT_OUT_OF_RANGE``) that clients and
+    managers can filter on; ``field`` names the offending field.
+    """
+
+    def __init__(self, field: str, message: str, *, code: str) -> None:
+        super().__init__(f"{field}: {message}", code=code)
+        self.field = field
+        self.reason = message
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem in one row of an imported file. ``line`` counts from 1 at the header."""
+
+    line: int
+    field: str
+    code: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, {self.field}: {self.reason} [{self.code}]"
+
+
+class ImportRejected(InvalidInput):
+    """A file with at least one bad row; nothing from it was imported."""
+
+    code = "IMPORT_REJECTED"
+
+    def __init__(self, source: str, errors: list[RowError]) -> None:
+        plural = "s" if len(errors) != 1 else ""
+        super().__init__(
+            f"{source}: {len(errors)} problem{plural} found, nothing imported"
+        )
+        self.source = source
+        self.errors = errors
+
+
+class StoreError(VisitproofError):
+    """The store can't be read or written."""
+
+    code = "STORE_UNAVAILABLE"
+
+
+class StoreLocked(StoreError):
+    code = "STORE_LOCKED"
+
+
+class StoreCorrupt(StoreError):
+    code = "STORE_CORRUPT"
+
+
+class StoreNotInitialised(StoreError):
+    code = "STORE_NOT_INITIALISED"
+
+
+class NotFound(InvalidInput):
+    """A referenced record does not exist (in this tenant)."""
+
+    code = "NOT_FOUND"

@@ -1,0 +1,374 @@
+"""Reading customers, reps, leads and contacts from CSV (header row) or GeoJSON files.
+
+All or nothing: every row is checked, every problem is collected as a
+:class:`~visitproof.errors.RowError` (line, field, code, reason), and if there is any the
+whole file is refused with :class:`~visitproof.errors.ImportRejected`. Line numbers count
+the header as line 1 (CSV) or the features from 1 (GeoJSON, reported as "feature N").
+
+The columns of each kind are in :data:`COLUMNS`; the README documents them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from shapely import wkt
+from shapely.errors import GEOSException
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from visitproof.errors import ImportRejected, InvalidValue, RowError
+from visitproof.records import (
+    Contact,
+    Customer,
+    CustomerType,
+    DecisionRole,
+    GeoPoint,
+    Lead,
+    Rep,
+    Territory,
+    Tier,
+)
+from visitproof.values import parse_utc, require_identifier, require_lat, require_lon
+
+_T = TypeVar("_T")
+
+KINDS = ("customers", "reps", "leads", "contacts")
+
+# (required, optional) columns per kind, in export order.
+COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "customers": (("id", "name", "type", "tier", "lat", "lon"),
+                  ("geofence_radius_m", "territory_id", "assigned_reps", "footprint_wkt")),
+    "reps": (("id", "name"), ("team_id", "manager_id", "territory_id", "active")),
+    "leads": (("id", "channel", "tier", "created_at"),
+              ("customer_id", "contact_name", "assigned_rep_id", "assigned_at",
+               "first_touch_at")),
+    "contacts": (("id", "customer_id", "name", "role"), ()),
+}
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ImportBatch:
+    """What a valid file holds, ready to store. ``territories`` come from rep polygons in a
+    GeoJSON reps file."""
+
+    kind: str
+    records: tuple[Customer | Rep | Lead | Contact, ...]
+    territories: tuple[Territory, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    values: Mapping[str, str]
+    geometry: BaseGeometry | None = None
+
+
+class _Collector:
+    """Parses one row's fields, remembering every failure instead of stopping at the first."""
+
+    def __init__(self, row: _Row, errors: list[RowError]) -> None:
+        self.row, self.errors, self.ok = row, errors, True
+
+    def field(self, name: str, parse: Callable[[str], Any], *, required: bool) -> Any:
+        raw = (self.row.values.get(name) or "").strip()
+        if not raw:
+            if required:
+                self.fail(name, "MISSING_FIELD", f"{name} is required and empty")
+            return None
+        try:
+            return parse(raw)
+        except InvalidValue as error:
+            self.fail(name, error.code, error.reason)
+        except (ValueError, GEOSException) as error:
+            self.fail(name, "BAD_VALUE", f"can't read {raw!r}: {error}")
+        return None
+
+    def fail(self, field: str, code: str, reason: str) -> None:
+        self.ok = False
+        self.errors.append(RowError(line=self.row.line, field=field, code=code, reason=reason))
+
+
+def read_import_file(path: Path, kind: str, *, tenant_id: str,
+                     known_reps: set[str] | frozenset[str] = frozenset(),
+                     known_customers: set[str] | frozenset[str] = frozenset()) -> ImportBatch:
+    """Parse ``path`` as ``kind`` records for ``tenant_id``.
+
+    ``known_reps`` and ``known_customers`` are the ids already in the store; references to
+    anything else (an assigned rep, a contact's customer) are row errors.
+    """
+    if kind not in KINDS:
+        raise InvalidValue("kind", f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}",
+                           code="UNKNOWN_KIND")
+    rows = list(_read_rows(path, kind))
+    errors: list[RowError] = []
+    parse = _PARSERS[kind]
+    records: list[Any] = []
+    territories: list[Territory] = []
+    seen: dict[str, int] = {}
+    for row in rows:
+        collector = _Collector(row, errors)
+        record = parse(collector, tenant_id, known_reps, known_customers)
+        raw_id = (row.values.get("id") or "").strip()
+        first = seen.setdefault(raw_id, row.line) if raw_id else row.line
+        if first != row.line:
+            collector.fail("id", "DUPLICATE_ID", f"id {raw_id!r} already used on line {first}")
+        if record is None or not collector.ok:
+            continue
+        records.append(record)
+        if kind == "reps" and row.geometry is not None:
+            territory = _territory_for(collector, record, row.geometry)
+            if territory is not None:
+                territories.append(territory)
+    if not rows:
+        errors.append(RowError(line=1, field="-", code="EMPTY_FILE", reason="no data rows"))
+    if errors:
+        raise ImportRejected(str(path), errors)
+    return ImportBatch(kind=kind, records=tuple(records), territories=tuple(territories))
+
+
+# -- file formats ----------------------------------------------------------------------------
+
+def _read_rows(path: Path, kind: str) -> Iterator[_Row]:
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise InvalidValue("file", f"can't read {path}: {error.strerror}",
+                           code="FILE_UNREADABLE") from None
+    if size > MAX_FILE_BYTES:
+        raise InvalidValue("file", f"{path} is {size} bytes; split files above "
+                           f"{MAX_FILE_BYTES} bytes", code="FILE_TOO_LARGE")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidValue("file", f"{path} is not UTF-8 text; save it as UTF-8 CSV",
+                           code="BAD_ENCODING") from None
+    if path.suffix.lower() in (".geojson", ".json"):
+        yield from _geojson_rows(path, text)
+    else:
+        yield from _csv_rows(path, text, kind)
+
+
+def _csv_rows(path: Path, text: str, kind: str) -> Iterator[_Row]:
+    if not text.strip():
+        raise ImportRejected(str(path), [RowError(line=1, field="-", code="EMPTY_FILE",
+                                                  reason="the file is empty")])
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    required, _optional = COLUMNS[kind]
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise ImportRejected(str(path), [RowError(
+            line=1, field=name, code="MISSING_COLUMN",
+            reason=f"the header has no {name!r} column (needed: {', '.join(required)})")
+            for name in missing])
+    reader.fieldnames = header
+    for values in reader:
+        if None in values:
+            yield _Row(line=reader.line_num, values={"__extra__": "1"})
+            continue
+        yield _Row(line=reader.line_num, values={k: v or "" for k, v in values.items()})
+
+
+def _geojson_rows(path: Path, text: str) -> Iterator[_Row]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ImportRejected(str(path), [RowError(
+            line=error.lineno, field="-", code="BAD_JSON", reason=error.msg)]) from None
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        raise ImportRejected(str(path), [RowError(
+            line=1, field="type", code="BAD_GEOJSON", reason="expected a FeatureCollection")])
+    for number, feature in enumerate(document.get("features") or [], start=1):
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(properties, dict):
+            yield _Row(line=number, values={"__bad_feature__": "1"})
+            continue
+        values = {k: "" if v is None else (v if isinstance(v, str) else json.dumps(v))
+                  for k, v in properties.items()}
+        geometry = None
+        raw_geometry = feature.get("geometry")
+        if raw_geometry:
+            try:
+                geometry = shape(raw_geometry)
+            except (GEOSException, ValueError, TypeError, AttributeError, KeyError):
+                values["__bad_geometry__"] = "1"
+        if geometry is not None and geometry.geom_type == "Point":
+            values.setdefault("lon", repr(geometry.x))
+            values.setdefault("lat", repr(geometry.y))
+            geometry = None
+        yield _Row(line=number, values=values, geometry=geometry)
+
+
+# -- per-kind parsers ------------------------------------------------------------------------
+
+def _number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidValue("value", f"must be a finite number, got {text}", code="BAD_NUMBER")
+    return value
+
+
+def _coordinate(check: Callable[[float, str], float], name: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise InvalidValue(name, f"{text!r} is not a number", code="BAD_NUMBER") from None
+        return check(value, name)
+    return parse
+
+
+def _enum_value(kind: type[Any]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            return kind(text.strip())
+        except ValueError:
+            allowed = ", ".join(member.value for member in kind)
+            raise InvalidValue("value", f"unknown value {text!r}; expected one of: {allowed}",
+                               code="UNKNOWN_ENUM_VALUE") from None
+    return parse
+
+
+def _identifier(name: str) -> Callable[[str], str]:
+    return lambda text: require_identifier(text, name)
+
+
+def _instant(name: str) -> Callable[[str], Any]:
+    return lambda text: parse_utc(text, name)
+
+
+def _boolean(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in ("1", "true", "yes", "y"):
+        return True
+    if lowered in ("0", "false", "no", "n"):
+        return False
+    raise InvalidValue("active", f"{text!r} is not true/false", code="BAD_VALUE")
+
+
+def _structural(collector: _Collector) -> bool:
+    values = collector.row.values
+    if "__extra__" in values:
+        collector.fail("-", "EXTRA_FIELDS", "row has more fields than the header")
+    if "__bad_feature__" in values:
+        collector.fail("-", "BAD_GEOJSON", "feature has no properties object")
+    if "__bad_geometry__" in values:
+        collector.fail("geometry", "BAD_GEOMETRY", "geometry can't be read")
+    return collector.ok
+
+
+def _build(collector: _Collector, build: Callable[[], _T]) -> _T | None:
+    if not collector.ok:
+        return None
+    try:
+        return build()
+    except InvalidValue as error:
+        collector.fail(error.field, error.code, error.reason)
+        return None
+
+
+def _parse_customer(c: _Collector, tenant_id: str, known_reps: set[str] | frozenset[str],
+                    _known_customers: set[str] | frozenset[str]) -> Customer | None:
+    if not _structural(c):
+        return None
+    identifier = c.field("id", _identifier("id"), required=True)
+    name = c.field("name", str, required=True)
+    kind = c.field("type", _enum_value(CustomerType), required=True)
+    tier = c.field("tier", _enum_value(Tier), required=True)
+    lat = c.field("lat", _coordinate(require_lat, "lat"), required=True)
+    lon = c.field("lon", _coordinate(require_lon, "lon"), required=True)
+    radius = c.field("geofence_radius_m", _number, required=False)
+    territory = c.field("territory_id", _identifier("territory_id"), required=False)
+    footprint = c.field("footprint_wkt", wkt.loads, required=False)
+    if footprint is None and c.row.geometry is not None:
+        footprint = c.row.geometry
+    reps_text = c.row.values.get("assigned_reps", "") or ""
+    reps = tuple(part.strip() for part in reps_text.split(";") if part.strip())
+    for rep_id in reps:
+        if rep_id not in known_reps:
+            c.fail("assigned_reps", "UNKNOWN_REP",
+                   f"rep {rep_id!r} is not in the store; import reps first")
+    return _build(c, lambda: Customer(
+        tenant_id=tenant_id, id=identifier, name=name, type=kind, tier=tier,
+        location=GeoPoint(lat=lat, lon=lon), footprint=footprint,
+        geofence_radius_m=radius if radius is not None else 150.0,
+        territory_id=territory, assigned_rep_ids=reps))
+
+
+def _parse_rep(c: _Collector, tenant_id: str, _known_reps: set[str] | frozenset[str],
+               _known_customers: set[str] | frozenset[str]) -> Rep | None:
+    if not _structural(c):
+        return None
+    identifier = c.field("id", _identifier("id"), required=True)
+    name = c.field("name", str, required=True)
+    team = c.field("team_id", _identifier("team_id"), required=False)
+    manager = c.field("manager_id", _identifier("manager_id"), required=False)
+    territory = c.field("territory_id", _identifier("territory_id"), required=False)
+    active = c.field("active", _boolean, required=False)
+    if territory is None and c.row.geometry is not None and identifier is not None:
+        territory = f"territory-{identifier}"
+    return _build(c, lambda: Rep(
+        tenant_id=tenant_id, id=identifier, name=name, team_id=team, manager_id=manager,
+        territory_id=territory, active=True if active is None else active))
+
+
+def _parse_lead(c: _Collector, tenant_id: str, known_reps: set[str] | frozenset[str],
+                known_customers: set[str] | frozenset[str]) -> Lead | None:
+    if not _structural(c):
+        return None
+    identifier = c.field("id", _identifier("id"), required=True)
+    channel = c.field("channel", str, required=True)
+    tier = c.field("tier", _enum_value(Tier), required=True)
+    created = c.field("created_at", _instant("created_at"), required=True)
+    customer = c.field("customer_id", _identifier("customer_id"), required=False)
+    contact_name = c.field("contact_name", str, required=False)
+    rep = c.field("assigned_rep_id", _identifier("assigned_rep_id"), required=False)
+    assigned = c.field("assigned_at", _instant("assigned_at"), required=False)
+    touched = c.field("first_touch_at", _instant("first_touch_at"), required=False)
+    if customer is not None and customer not in known_customers:
+        c.fail("customer_id", "UNKNOWN_CUSTOMER", f"customer {customer!r} is not in the store")
+    if rep is not None and rep not in known_reps:
+        c.fail("assigned_rep_id", "UNKNOWN_REP", f"rep {rep!r} is not in the store")
+    return _build(c, lambda: Lead(
+        tenant_id=tenant_id, id=identifier, channel=channel, tier=tier, created_at=created,
+        customer_id=customer, contact_name=contact_name, assigned_rep_id=rep,
+        assigned_at=assigned, first_touch_at=touched))
+
+
+def _parse_contact(c: _Collector, tenant_id: str, _known_reps: set[str] | frozenset[str],
+                   known_customers: set[str] | frozenset[str]) -> Contact | None:
+    if not _structural(c):
+        return None
+    identifier = c.field("id", _identifier("id"), required=True)
+    customer = c.field("customer_id", _identifier("customer_id"), required=True)
+    name = c.field("name", str, required=True)
+    role = c.field("role", _enum_value(DecisionRole), required=True)
+    if customer is not None and customer not in known_customers:
+        c.fail("customer_id", "UNKNOWN_CUSTOMER",
+               f"customer {customer!r} is not in the store; import customers first")
+    return _build(c, lambda: Contact(tenant_id=tenant_id, id=identifier, customer_id=customer,
+                                     name=name, role=role))
+
+
+def _territory_for(c: _Collector, rep: Rep, geometry: BaseGeometry) -> Territory | None:
+    return _build(c, lambda: Territory(
+        tenant_id=rep.tenant_id, id=rep.territory_id or f"territory-{rep.id}",
+        name=f"Territory of {rep.name}", area=geometry))
+
+
+_PARSERS: dict[str, Callable[..., Any]] = {
+    "customers": _parse_customer,
+    "reps": _parse_rep,
+    "leads": _parse_lead,
+    "contacts": _parse_contact,
+}

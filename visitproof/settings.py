@@ -1,0 +1,59 @@
+"""The service's settings: one pydantic-settings object, built by :func:`build_settings`.
+
+Read from the environment with the prefix ``VISITPROOF_`` (``VISITPROOF_DATA_DIR``,
+``VISITPROOF_DATABASE_URL``, ...). Only the CLI and ``serving/`` build settings; ``vision/``,
+``geo/`` and ``phi/`` receive plain values and policies as arguments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from visitproof.values import require_identifier, require_timezone
+
+
+class Settings(BaseSettings):
+    """Where data lives and which tenant the CLI acts for."""
+
+    model_config = SettingsConfigDict(env_prefix="VISITPROOF_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("./var"),
+                           description="Folder for the SQLite file and the photo store.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default sqlite:///<data_dir>/visitproof.sqlite3. "
+        "A postgresql+psycopg:// URL works the same way.")
+    tenant: str = Field(default="default", description="Tenant the CLI acts for.")
+    timezone: str = Field(default="Asia/Shanghai",
+                          description="IANA time zone of a tenant created by `init`.")
+    db_busy_timeout_s: float = Field(default=5.0, ge=0, le=600,
+                                     description="How long a writer waits for a lock.")
+
+    @field_validator("tenant")
+    @classmethod
+    def _tenant_is_identifier(cls, value: str) -> str:
+        return require_identifier(value, "tenant")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        return require_timezone(value)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'visitproof.sqlite3').resolve()}"
+
+    @property
+    def photos_dir(self) -> Path:
+        return self.data_dir / "photos"
+
+
+def build_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with explicit ``overrides`` (None values ignored)."""
+    return Settings(**{key: value for key, value in overrides.items() if value is not None})

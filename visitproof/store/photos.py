@@ -1,0 +1,69 @@
+"""A content-addressed photo folder: ``<root>/ab/cd/abcd…ef.jpg`` by SHA-256.
+
+A photo is written to a temporary file in the same folder, flushed, fsynced, then renamed into
+place, so a crash leaves either no file or a whole one, never a partial one. Callers write the
+photo *before* committing the row that points to it; an orphan photo is harmless, a row
+without its photo is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from visitproof.errors import InvalidValue, NotFound
+from visitproof.values import require_sha256
+
+
+class PhotoStore:
+    """Photos keyed by the SHA-256 of their bytes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path_for(self, sha256: str) -> Path:
+        require_sha256(sha256)
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` (idempotent) and return its SHA-256 hex digest."""
+        if not data:
+            raise InvalidValue("photo", "is empty (0 bytes)", code="EMPTY_FILE")
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path_for(digest)
+        if target.exists() and target.stat().st_size == len(data):
+            return digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        _fsync_directory(target.parent)
+        return digest
+
+    def get(self, sha256: str) -> bytes:
+        path = self.path_for(sha256)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"no photo with sha256 {sha256}") from None
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_for(sha256).is_file()
+
+
+def _fsync_directory(folder: Path) -> None:
+    # The rename is durable only once the directory entry is on disk.
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

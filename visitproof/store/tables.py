@@ -1,0 +1,238 @@
+"""The relational schema, as SQLAlchemy Core tables.
+
+Portable on purpose: plain types, geometries as WKT text in lon/lat (a PostGIS deployment can
+add geometry columns in a migration without touching the records), timestamps through
+:class:`UtcDateTime`, JSON through SQLAlchemy's ``JSON`` type. Every table is keyed by
+``tenant_id`` first, so no query can forget the tenant.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A tz-aware UTC instant. Refuses naive datetimes on the way in; always returns aware
+    UTC on the way out (SQLite keeps no offset, PostgreSQL ``timestamptz`` does)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the store; records must be tz-aware")
+        as_utc = value.astimezone(UTC)
+        return as_utc.replace(tzinfo=None) if dialect.name == "sqlite" else as_utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def _tenant_fk(table: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"], name=f"fk_{table}_tenant")
+
+
+tenants = sa.Table(
+    "tenants",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+teams = sa.Table(
+    "teams",
+    metadata,
+    sa.Column("tenant_id", sa.String(128), primary_key=True),
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("region", sa.String(200)),
+    sa.Column("manager_id", sa.String(128)),
+    _tenant_fk("teams"),
+)
+
+territories = sa.Table(
+    "territories",
+    metadata,
+    sa.Column("tenant_id", sa.String(128), primary_key=True),
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("area_wkt", sa.Text, nullable=False),
+    _tenant_fk("territories"),
+)
+
+reps = sa.Table(
+    "reps",
+    metadata,
+    sa.Column("tenant_id", sa.String(128), primary_key=True),
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("team_id", sa.String(128)),
+    sa.Column("manager_id", sa.String(128)),
+    sa.Column("territory_id", sa.String(128)),
+    sa.Column("active", sa.Boolean, nullable=False),
+    _tenant_fk("reps"),
+)
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("tenant_id", sa.String(128), primary_key=True),
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("tier", sa.String(1), nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("footprint_wkt", sa.Text),
+    sa.Column("geofence_radius_m", sa.Float, nullable=False),
+    sa.Column("territory_id", sa.String(128)),
+    _tenant_fk("customers"),
+)
+
+customer_reps = sa.Table(
+    "customer_reps",
+    metadata,
+    sa.Column("tenant_id", sa.String(128), primary_key=True),
+    sa.Column("customer_id", sa.String(128), primary_key=True),
+    sa.Column("rep_id", sa.String(128), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.ForeignKeyConstraint(["tenant_id", "customer_id"], ["customers.tenant_id", "customers.id"],
+                            name="fk_customer_reps_customer", ondelete="CASCADE"),
+)
+
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("tenant_id", sa.String(128), primary_key=True),
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("customer_id", sa.String(128), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(40), nullable=False),
+    sa.ForeignKeyConstraint(["tenant_id", "customer_id"], ["customers.tenant_id", "customers.id"],
+                            name="fk_contacts_customer"),
+)
+
+leads = sa.Table(
+    "leads",
+    metadata,
+    sa.Column("tenant_id", sa.String(128), primary_key=True),
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("channel", sa.String(200), nullable=False),
+    sa.Column("tier", sa.String(1), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("customer_id", sa.String(128)),
+    sa.Column("contact_name", sa.String(200)),
+    sa.Column("assigned_rep_id", sa.String(128)),
+    sa.Column("assigned_at", UtcDateTime()),
+    sa.Column("first_touch_at", UtcDateTime()),
+    _tenant_fk("leads"),
+)
+
+lead_touches = sa.Table(
+    "lead_touches",
+    metadata,
+    sa.Column("tenant_id", sa.String(128), primary_key=True),
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("lead_id", sa.String(128), nullable=False),
+    sa.Column("rep_id", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("checkin_id", sa.Uuid),
+    sa.ForeignKeyConstraint(["tenant_id", "lead_id"], ["leads.tenant_id", "leads.id"],
+                            name="fk_lead_touches_lead"),
+)
+
+checkins = sa.Table(
+    "checkins",
+    metadata,
+    sa.Column("tenant_id", sa.String(128), primary_key=True),
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("rep_id", sa.String(128), nullable=False),
+    sa.Column("customer_id", sa.String(128), nullable=False),
+    sa.Column("arrived_at", UtcDateTime(), nullable=False),
+    sa.Column("departed_at", UtcDateTime(), nullable=False),
+    sa.Column("photo_captured_at", UtcDateTime(), nullable=False),
+    sa.Column("submitted_at", UtcDateTime(), nullable=False),
+    sa.Column("device_submitted_at", UtcDateTime()),
+    sa.Column("fix_lat", sa.Float, nullable=False),
+    sa.Column("fix_lon", sa.Float, nullable=False),
+    sa.Column("fix_accuracy_m", sa.Float, nullable=False),
+    sa.Column("fix_time", UtcDateTime(), nullable=False),
+    sa.Column("fix_provider", sa.String(20), nullable=False),
+    sa.Column("fix_is_mock", sa.Boolean, nullable=False),
+    sa.Column("photo_sha256", sa.String(64), nullable=False),
+    sa.Column("commitment_text", sa.Text, nullable=False),
+    sa.Column("contract_number", sa.String(100)),
+    sa.Column("next_action_text", sa.Text, nullable=False),
+    sa.Column("next_action_due_at", UtcDateTime(), nullable=False),
+    sa.Column("next_action_kind", sa.String(40), nullable=False),
+    sa.Column("next_action_contact_id", sa.String(128)),
+    sa.Column("status", sa.String(20), nullable=False),
+    _tenant_fk("checkins"),
+    sa.Index("ix_checkins_tenant_rep_departed", "tenant_id", "rep_id", "departed_at"),
+    sa.Index("ix_checkins_tenant_customer_departed", "tenant_id", "customer_id", "departed_at"),
+    sa.Index("ix_checkins_tenant_photo", "tenant_id", "photo_sha256"),
+)
+
+verifications = sa.Table(
+    "verifications",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tenant_id", sa.String(128), nullable=False),
+    sa.Column("checkin_id", sa.Uuid, nullable=False),
+    sa.Column("checker", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("model_version", sa.String(100)),
+    sa.Column("policy_version", sa.String(100), nullable=False),
+    sa.Column("verified_at", UtcDateTime(), nullable=False),
+    sa.Column("details", sa.JSON, nullable=False),
+    sa.ForeignKeyConstraint(["tenant_id", "checkin_id"], ["checkins.tenant_id", "checkins.id"],
+                            name="fk_verifications_checkin", ondelete="CASCADE"),
+    sa.Index("ix_verifications_tenant_checkin", "tenant_id", "checkin_id"),
+)
+
+action_outcomes = sa.Table(
+    "action_outcomes",
+    metadata,
+    sa.Column("tenant_id", sa.String(128), primary_key=True),
+    sa.Column("checkin_id", sa.Uuid, primary_key=True),
+    sa.Column("completed_at", UtcDateTime(), nullable=False),
+    sa.Column("completed_by", sa.String(128), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.ForeignKeyConstraint(["tenant_id", "checkin_id"], ["checkins.tenant_id", "checkins.id"],
+                            name="fk_action_outcomes_checkin", ondelete="CASCADE"),
+)
+
+products = sa.Table(
+    "products",
+    metadata,
+    sa.Column("tenant_id", sa.String(128), primary_key=True),
+    sa.Column("sku", sa.String(128), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("brand", sa.String(200)),
+    sa.Column("reference_sha256", sa.JSON, nullable=False),
+    _tenant_fk("products"),
+)
