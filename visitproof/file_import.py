@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from shapely import wkt
 from shapely.errors import GEOSException
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
 from visitproof.errors import ImportRejected, InvalidValue, RowError
@@ -202,7 +202,7 @@ def _geojson_rows(path: Path, text: str) -> Iterator[_Row]:
                 geometry = shape(raw_geometry)
             except (GEOSException, ValueError, TypeError, AttributeError, KeyError):
                 values["__bad_geometry__"] = "1"
-        if geometry is not None and geometry.geom_type == "Point":
+        if isinstance(geometry, Point):
             values.setdefault("lon", repr(geometry.x))
             values.setdefault("lat", repr(geometry.y))
             geometry = None
