@@ -1,0 +1,76 @@
+"""The quality gate: is the photo sharp, exposed and large enough to judge the shelf?
+
+Each failure is a retake reason the rep can act on at once. Measures are computed on a
+grey copy scaled to a fixed long side, so thresholds mean the same for a 640 px and a
+4000 px photo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from vision.reasons import ShelfReasonCode, reason
+from visitproof.records import Reason
+
+_MEASURE_LONG_SIDE = 640
+
+
+@dataclass(frozen=True, slots=True)
+class QualityPolicy:
+    """Thresholds. ``min_short_side`` is in original pixels; ``min_sharpness`` is the
+    variance of the Laplacian at 640 px long side; brightness is 0-255."""
+
+    min_short_side: int = 480
+    min_sharpness: float = 25.0
+    min_mean_brightness: float = 35.0
+    max_washed_out_share: float = 0.35
+    washed_out_level: int = 250
+
+
+@dataclass(frozen=True, slots=True)
+class QualityReport:
+    """The measures and the retake reasons they gave (empty when the photo passes)."""
+
+    sharpness: float
+    mean_brightness: float
+    washed_out_share: float
+    reasons: tuple[Reason, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.reasons
+
+
+def assess_quality(pixels: npt.NDArray[np.uint8], original_size: tuple[int, int],
+                   policy: QualityPolicy | None = None) -> QualityReport:
+    """Judge an (H, W, 3) uint8 RGB image; ``original_size`` is the stored (width, height)
+    before any reduced-size decoding."""
+    policy = policy or QualityPolicy()
+    grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    height, width = grey.shape
+    factor = _MEASURE_LONG_SIDE / max(height, width)
+    if factor < 1.0:
+        grey = cv2.resize(grey, (max(1, round(width * factor)), max(1, round(height * factor))),
+                          interpolation=cv2.INTER_AREA)
+    sharpness = float(cv2.Laplacian(grey, cv2.CV_64F).var())
+    mean_brightness = float(grey.mean())
+    washed_out = float((grey >= policy.washed_out_level).mean())
+    reasons: list[Reason] = []
+    original_width, original_height = original_size
+    if min(original_width, original_height) < policy.min_short_side:
+        reasons.append(reason(ShelfReasonCode.PHOTO_LOW_RESOLUTION, width=original_width,
+                              height=original_height, minimum=policy.min_short_side))
+    if mean_brightness < policy.min_mean_brightness:
+        reasons.append(reason(ShelfReasonCode.PHOTO_TOO_DARK, mean=mean_brightness))
+    elif washed_out > policy.max_washed_out_share:
+        reasons.append(reason(ShelfReasonCode.PHOTO_OVEREXPOSED, share=washed_out))
+    elif sharpness < policy.min_sharpness:
+        # Only judged on a usable exposure: a black frame is also "flat".
+        reasons.append(reason(ShelfReasonCode.PHOTO_BLURRY, score=sharpness,
+                              minimum=policy.min_sharpness))
+    return QualityReport(sharpness=sharpness, mean_brightness=mean_brightness,
+                         washed_out_share=washed_out, reasons=tuple(reasons))

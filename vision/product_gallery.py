@@ -1,0 +1,101 @@
+"""Identifying packs against registered reference photos, open-set.
+
+A SKU is registered from 1 to 5 reference photos (``visitproof products add``) and works at
+once: no retraining, only a descriptor per reference (:mod:`vision.product_features`). A
+detected pack is the SKU whose nearest reference is most similar, if that similarity clears
+``threshold`` and beats the runner-up SKU by ``margin``; otherwise it is unknown — shelves
+are full of products nobody registered, and calling them "featured" would pass fake shelves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from vision.product_features import colour_histograms, product_descriptors
+from visitproof.errors import InvalidInput
+
+MAX_REFERENCES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Identification:
+    """The SKU a crop was identified as (None = unknown) and its cosine similarity."""
+
+    sku: str | None
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class GalleryPolicy:
+    """Open-set decision. ``threshold`` is the minimum cosine similarity to a reference;
+    ``margin`` the minimum lead over the second-best SKU; ``prefilter`` the colour-histogram
+    similarity a crop needs to any reference before the full descriptor is computed."""
+
+    threshold: float = 0.80
+    margin: float = 0.01
+    prefilter: float = 0.55
+
+
+class ProductGallery:
+    """Reference descriptors per SKU. Immutable once built; build a new one to add SKUs."""
+
+    def __init__(self, references: Mapping[str, Sequence[npt.NDArray[np.uint8]]],
+                 policy: GalleryPolicy | None = None) -> None:
+        self.policy = policy or GalleryPolicy()
+        skus: list[str] = []
+        crops: list[npt.NDArray[np.uint8]] = []
+        owners: list[int] = []
+        for sku, images in sorted(references.items()):
+            if not 1 <= len(images) <= MAX_REFERENCES:
+                raise InvalidInput(f"SKU {sku} needs 1 to {MAX_REFERENCES} reference images, "
+                                   f"got {len(images)}", code="BAD_REFERENCES")
+            skus.append(sku)
+            for image in images:
+                crops.append(image)
+                owners.append(len(skus) - 1)
+        self.skus: tuple[str, ...] = tuple(skus)
+        self._owners = np.array(owners, dtype=np.int64)
+        self._descriptors = product_descriptors(crops)
+        self._colours = colour_histograms(crops)
+
+    def __len__(self) -> int:
+        return len(self.skus)
+
+    def identify(self, crops: Sequence[npt.NDArray[np.uint8]],
+                 only: Sequence[str] | None = None) -> list[Identification]:
+        """Identify each (H, W, 3) RGB crop against every registered SKU. With ``only``
+        (e.g. the featured SKUs), crops that look nothing like those SKUs by colour are left
+        unknown without computing their full descriptor: the fast path a shelf check needs.
+        The rest are still matched against *every* SKU, so a look-alike of a featured pack
+        that is registered itself is not mistaken for it."""
+        result = [Identification(sku=None, similarity=0.0) for _ in crops]
+        if not crops or not self.skus:
+            return result
+        focus = np.arange(len(self.skus)) if only is None else np.array(
+            [self.skus.index(s) for s in only if s in self.skus], dtype=np.int64)
+        if focus.size == 0:
+            return result
+        # Cheap colour prefilter: most packs on a shelf are nothing like the featured SKUs.
+        colour = colour_histograms(crops) @ self._colours[np.isin(self._owners, focus)].T
+        candidates = np.flatnonzero(colour.max(axis=1) >= self.policy.prefilter)
+        if candidates.size == 0:
+            return result
+        similarity = product_descriptors([crops[int(i)] for i in candidates]) @ self._descriptors.T
+        per_sku = np.full((candidates.size, len(self.skus)), -1.0, dtype=np.float32)
+        for column, owner in enumerate(self._owners):
+            per_sku[:, owner] = np.maximum(per_sku[:, owner], similarity[:, column])
+        ranked = np.sort(per_sku, axis=1)
+        best = per_sku.argmax(axis=1)
+        for row, index in enumerate(candidates):
+            top = float(ranked[row, -1])
+            second = float(ranked[row, -2]) if per_sku.shape[1] > 1 else -1.0
+            if top >= self.policy.threshold and top - second >= self.policy.margin:
+                result[int(index)] = Identification(sku=self.skus[int(best[row])],
+                                                    similarity=top)
+            else:
+                result[int(index)] = Identification(sku=None, similarity=top)
+        return result
