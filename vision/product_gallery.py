@@ -9,7 +9,7 @@ are full of products nobody registered, and calling them "featured" would pass f
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +19,9 @@ from vision.product_features import colour_histograms, product_descriptors
 from visitproof.errors import InvalidInput
 
 MAX_REFERENCES = 5
+
+Describe = Callable[[Sequence[npt.NDArray[np.uint8]]], npt.NDArray[np.float32]]
+"""Crops -> (N, D) unit-length rows: the hand-built descriptor or a learned embedder."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +47,10 @@ class ProductGallery:
     """Reference descriptors per SKU. Immutable once built; build a new one to add SKUs."""
 
     def __init__(self, references: Mapping[str, Sequence[npt.NDArray[np.uint8]]],
-                 policy: GalleryPolicy | None = None) -> None:
+                 policy: GalleryPolicy | None = None,
+                 describe: Describe = product_descriptors) -> None:
         self.policy = policy or GalleryPolicy()
+        self._describe = describe
         skus: list[str] = []
         crops: list[npt.NDArray[np.uint8]] = []
         owners: list[int] = []
@@ -55,11 +60,11 @@ class ProductGallery:
                                    f"got {len(images)}", code="BAD_REFERENCES")
             skus.append(sku)
             for image in images:
-                crops.append(image)
+                crops.append(trim_background(image))
                 owners.append(len(skus) - 1)
         self.skus: tuple[str, ...] = tuple(skus)
         self._owners = np.array(owners, dtype=np.int64)
-        self._descriptors = product_descriptors(crops)
+        self._descriptors = describe(crops)
         self._colours = colour_histograms(crops)
 
     def __len__(self) -> int:
@@ -84,7 +89,7 @@ class ProductGallery:
         candidates = np.flatnonzero(colour.max(axis=1) >= self.policy.prefilter)
         if candidates.size == 0:
             return result
-        similarity = product_descriptors([crops[int(i)] for i in candidates]) @ self._descriptors.T
+        similarity = self._describe([crops[int(i)] for i in candidates]) @ self._descriptors.T
         per_sku = np.full((candidates.size, len(self.skus)), -1.0, dtype=np.float32)
         for column, owner in enumerate(self._owners):
             per_sku[:, owner] = np.maximum(per_sku[:, owner], similarity[:, column])
@@ -99,3 +104,16 @@ class ProductGallery:
             else:
                 result[int(index)] = Identification(sku=None, similarity=top)
         return result
+
+
+def trim_background(image: npt.NDArray[np.uint8], tolerance: int = 12) -> npt.NDArray[np.uint8]:
+    """Crop a pack shot to the pack: drop the border whose colour matches the corners
+    (reference photos are taken on a plain background; shelf crops are tight)."""
+    corners = np.stack([image[0, 0], image[0, -1], image[-1, 0], image[-1, -1]]).astype(np.int16)
+    background = np.median(corners, axis=0)
+    foreground = np.abs(image.astype(np.int16) - background).max(axis=2) > tolerance
+    rows, columns = np.nonzero(foreground)
+    if rows.size == 0:
+        return image
+    trimmed = image[rows.min():rows.max() + 1, columns.min():columns.max() + 1]
+    return trimmed if min(trimmed.shape[:2]) >= 4 else image

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from visitproof.errors import InvalidInput
 from visitproof.values import require_identifier, require_timezone
 
 
@@ -32,6 +33,11 @@ class Settings(BaseSettings):
                           description="IANA time zone of a tenant created by `init`.")
     db_busy_timeout_s: float = Field(default=5.0, ge=0, le=600,
                                      description="How long a writer waits for a lock.")
+    detector_model: Path | None = Field(
+        default=None, description="ONNX shelf detector; default: the newest "
+        "models/shelf-detector-<version>.onnx of this checkout.")
+    detector_threads: int = Field(default=2, ge=1, le=64,
+                                  description="ONNX Runtime intra-op threads.")
 
     @field_validator("tenant")
     @classmethod
@@ -52,6 +58,27 @@ class Settings(BaseSettings):
     @property
     def photos_dir(self) -> Path:
         return self.data_dir / "photos"
+
+    @property
+    def resolved_detector_model(self) -> Path:
+        return self.detector_model or newest_model("shelf-detector")
+
+
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+
+
+def newest_model(name: str, folder: Path = MODELS_DIR) -> Path:
+    """``folder/<name>-<version>.onnx`` with the highest version (numeric comparison)."""
+    def version(path: Path) -> tuple[int, ...]:
+        text = path.stem.removeprefix(f"{name}-")
+        return tuple(int(part) if part.isdigit() else -1 for part in text.split("."))
+
+    candidates = sorted(folder.glob(f"{name}-*.onnx"), key=version)
+    if not candidates:
+        raise InvalidInput(f"no {name}-<version>.onnx in {folder}; set "
+                           "VISITPROOF_DETECTOR_MODEL or train one (`visitproof train "
+                           "detector`)", code="MODEL_MISSING")
+    return candidates[-1]
 
 
 def build_settings(**overrides: Any) -> Settings:

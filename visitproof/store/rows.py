@@ -143,6 +143,7 @@ def checkin_row(checkin: Checkin) -> dict[str, Any]:
         "fix_lat": fix.lat, "fix_lon": fix.lon, "fix_accuracy_m": fix.accuracy_m,
         "fix_time": fix.fix_time, "fix_provider": fix.provider.value,
         "fix_is_mock": fix.is_mock, "photo_sha256": checkin.photo_sha256,
+        "photo_phash": _signed(checkin.photo_phash),
         "commitment_text": checkin.commitment.text,
         "contract_number": checkin.commitment.contract_number,
         "next_action_text": action.text, "next_action_due_at": action.due_at,
@@ -160,7 +161,7 @@ def checkin_from(row: RowMapping, verifications: tuple[Verification, ...]) -> Ch
         fix=GpsFix(lat=row["fix_lat"], lon=row["fix_lon"], accuracy_m=row["fix_accuracy_m"],
                    fix_time=row["fix_time"], provider=row["fix_provider"],
                    is_mock=row["fix_is_mock"]),
-        photo_sha256=row["photo_sha256"],
+        photo_sha256=row["photo_sha256"], photo_phash=_unsigned(row["photo_phash"]),
         commitment=Commitment(text=row["commitment_text"],
                               contract_number=row["contract_number"]),
         next_action=NextAction(text=row["next_action_text"], due_at=row["next_action_due_at"],
@@ -208,6 +209,15 @@ def product_row(product: Product) -> dict[str, Any]:
 def product_from(row: RowMapping) -> Product:
     return Product(tenant_id=row["tenant_id"], sku=row["sku"], name=row["name"],
                    brand=row["brand"], reference_sha256=tuple(row["reference_sha256"]))
+
+
+def _signed(value: int | None) -> int | None:
+    """Unsigned 64-bit -> the signed value a BIGINT column holds."""
+    return None if value is None else value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _unsigned(value: int | None) -> int | None:
+    return None if value is None else value + (1 << 64) if value < 0 else value
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

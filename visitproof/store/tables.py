@@ -183,6 +183,9 @@ checkins = sa.Table(
     sa.Column("fix_provider", sa.String(20), nullable=False),
     sa.Column("fix_is_mock", sa.Boolean, nullable=False),
     sa.Column("photo_sha256", sa.String(64), nullable=False),
+    # 64-bit perceptual hash as a signed BIGINT (vision.perceptual_hash.to_signed); NULL until
+    # the photo has been decoded.
+    sa.Column("photo_phash", sa.BigInteger),
     sa.Column("commitment_text", sa.Text, nullable=False),
     sa.Column("contract_number", sa.String(100)),
     sa.Column("next_action_text", sa.Text, nullable=False),

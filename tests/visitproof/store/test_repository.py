@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
@@ -39,9 +40,7 @@ def test_reference_records_round_trip(database: Database) -> None:
     territory = Territory(tenant_id=TENANT, id="ter-1", name="West Lake", area=SQUARE)
     reps = [make_rep("r1"), make_rep("r2", team=None)]
     customer = make_customer("c1", reps=("r2", "r1"))
-    shaped = make_customer("c2", reps=())
-    shaped = type(shaped)(**{**{f: getattr(shaped, f) for f in shaped.__slots__},
-                             "footprint": SQUARE.buffer(-0.04)})
+    shaped = replace(make_customer("c2", reps=()), footprint=SQUARE.buffer(-0.04))
     contact = make_contact("k1", customer="c1", role="purchasing_officer")
     lead = make_lead("l1", first_touch="10:00")
     touch = LeadTouch(tenant_id=TENANT, id="t-1", lead_id="l1", rep_id="r1", kind="call",
@@ -112,9 +111,8 @@ def test_checkins_round_trip_with_verification_history(database: Database) -> No
         assert stored is not None
         assert stored.status is CheckinStatus.VERIFIED
         assert stored.verifications == (first, second)
-        assert stored == type(checkin)(**{**{f: getattr(checkin, f) for f in checkin.__slots__},
-                                          "status": CheckinStatus.VERIFIED,
-                                          "verifications": (first, second)})
+        assert stored == replace(checkin, status=CheckinStatus.VERIFIED,
+                                 verifications=(first, second))
         assert repo.action_outcomes() == [outcome]
         assert repo.checkins_with_photo(checkin.photo_sha256) == [stored]
 
@@ -167,3 +165,13 @@ def test_tenants_never_see_each_other(database: Database) -> None:
     with pytest.raises(InvalidValue) as caught, database.begin() as connection:
         Repository(connection, TENANT).put_reps([make_rep("r9", tenant=other)])
     assert caught.value.code == "TENANT_MISMATCH"
+
+
+def test_the_perceptual_hash_survives_the_signed_bigint_column(database: Database) -> None:
+    high = replace(make_checkin(), photo_phash=(1 << 64) - 3)
+    with database.begin() as connection:
+        Repository(connection, TENANT).add_checkin(high)
+    with database.connect() as connection:
+        stored = Repository(connection, TENANT).checkin(high.id)
+    assert stored is not None
+    assert stored.photo_phash == (1 << 64) - 3
