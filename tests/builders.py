@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from visitproof.records import (
+    ActionOutcome,
     Checkin,
     CheckinStatus,
     Commitment,
@@ -21,11 +25,22 @@ from visitproof.records import (
     GeoPoint,
     GpsFix,
     Lead,
+    LeadTouch,
     NextAction,
     NextActionKind,
+    Reason,
     Rep,
+    Team,
     Tenant,
+    Territory,
+    TouchKind,
+    Verification,
 )
+
+if TYPE_CHECKING:
+    from geo.routes import Visits
+    from phi.tables import PhiTables
+    from vision.detector import Detections
 
 TENANT = "acme"
 DAY = datetime(2026, 11, 3, tzinfo=UTC)
@@ -97,3 +112,134 @@ def make_checkin(*, rep: str = "r1", customer: str = "c1", arrived: str | dateti
                                kind=action_kind, contact_id=contact),
         status=status,
     )
+
+
+def make_team(team_id: str = "t1", region: str | None = "east", tenant: str = TENANT) -> Team:
+    return Team(tenant_id=tenant, id=team_id, name=f"Team {team_id}", region=region)
+
+
+def make_touch(lead: str = "l1", t: str | datetime = "09:00", *, kind: str = "call",
+               rep: str = "r1", checkin: Checkin | None = None, touch_id: str | None = None,
+               tenant: str = TENANT) -> LeadTouch:
+    return LeadTouch(tenant_id=tenant, id=touch_id or f"{lead}-{kind}-{at(t):%d%H%M}",
+                     lead_id=lead, rep_id=rep, kind=TouchKind(kind), at=at(t),
+                     checkin_id=checkin.id if checkin is not None else None)
+
+
+def make_outcome(checkin: Checkin, completed: str | datetime,
+                 tenant: str = TENANT) -> ActionOutcome:
+    return ActionOutcome(tenant_id=tenant, checkin_id=checkin.id,
+                         completed_at=at(completed), completed_by=checkin.rep_id)
+
+
+def with_verdict(checkin: Checkin, status: CheckinStatus, *codes: str,
+                 checker: str = "fix") -> Checkin:
+    """``checkin`` with ``status`` and one more verification by ``checker`` giving ``codes``."""
+    verdict = Verification(checkin_id=checkin.id, checker=checker, status=status,
+                           reasons=tuple(Reason(code=c, message=c.lower()) for c in codes),
+                           model_version=None, policy_version="test",
+                           verified_at=checkin.submitted_at)
+    return replace(checkin, status=status, verifications=(*checkin.verifications, verdict))
+
+
+def make_phi_tables(*, reps: Iterable[Rep] | None = None, teams: Iterable[Team] = (),
+                    customers: Iterable[Customer] = (), contacts: Iterable[Contact] = (),
+                    leads: Iterable[Lead] = (), touches: Iterable[LeadTouch] = (),
+                    checkins: Iterable[Checkin] = (),
+                    outcomes: Iterable[ActionOutcome] = ()) -> PhiTables:
+    """PHI input tables; reps default to r1 (team t1). Imports phi only when called."""
+    from phi.tables import tables_from_records
+
+    return tables_from_records(reps=[make_rep()] if reps is None else reps, teams=teams,
+                               customers=customers, contacts=contacts, leads=leads,
+                               touches=touches, checkins=checkins, outcomes=outcomes)
+
+
+# -- fix integrity (geo/) ---------------------------------------------------------------------
+STORE = (30.274137, 120.155171)  # off the 1e-4 degree grid, like a surveyed store
+
+
+def shifted(lat: float, lon: float, north_m: float = 0.0,
+            east_m: float = 0.0) -> tuple[float, float]:
+    """(lat, lon) moved by metres north, then east, along WGS 84 geodesics."""
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    lon2, lat2, _ = geod.fwd(lon, lat, 0.0 if north_m >= 0 else 180.0, abs(north_m))
+    lon3, lat3, _ = geod.fwd(lon2, lat2, 90.0 if east_m >= 0 else 270.0, abs(east_m))
+    return float(lat3), float(lon3)
+
+
+def make_fix_inputs(*, north_m: float = 23.4, east_m: float = -11.7, accuracy_m: object = 12.3,
+                    t: object = "09:35", arrived: object = "09:00", departed: object = "09:40",
+                    captured: object = "09:20", submitted: object = "09:48",
+                    device: object = None, mock: bool = False,
+                    lat: object = None, lon: object = None) -> dict[str, object]:
+    """Keyword arguments for ``geo.fix_integrity.check_raw_fix``: an honest visit to a
+    customer at :data:`STORE` unless overridden. Strings go through :func:`at`; other
+    values (NaN, naive datetimes, None) pass through untouched."""
+    fix_lat, fix_lon = shifted(*STORE, north_m=north_m, east_m=east_m)
+
+    def when(value: object) -> object:
+        return at(value) if isinstance(value, str) else value
+
+    return {"lat": fix_lat if lat is None else lat, "lon": fix_lon if lon is None else lon,
+            "accuracy_m": accuracy_m, "fix_time": when(t), "arrived_at": when(arrived),
+            "departed_at": when(departed), "photo_captured_at": when(captured),
+            "submitted_at": when(submitted), "device_submitted_at": when(device),
+            "is_mock": mock}
+
+
+def make_detections(*, products: Iterable[tuple[float, float, float, float]] = (),
+                    shelves: Iterable[tuple[float, float, float, float]] = (),
+                    score: float = 0.9, model: str = "test-model") -> Detections:
+    """Detections from xyxy pixel boxes: class 0 for ``products``, 1 for ``shelves``."""
+    import numpy as np
+
+    from vision.detector import Detections
+
+    product_boxes, shelf_boxes = list(products), list(shelves)
+    boxes = np.array(product_boxes + shelf_boxes, dtype=np.float32).reshape(-1, 4)
+    classes = np.array([0] * len(product_boxes) + [1] * len(shelf_boxes), dtype=np.int64)
+    return Detections(boxes, np.full(len(boxes), score, dtype=np.float32), classes, model)
+
+
+def make_gondola(rows: int = 5, *, left: float = 100, width: float = 800, top: float = 50,
+                 row_height: float = 150) -> list[tuple[float, float, float, float]]:
+    """Shelf row bands of one bay, top to bottom, as xyxy pixel boxes."""
+    return [(left, top + i * row_height, left + width, top + (i + 1) * row_height)
+            for i in range(rows)]
+
+
+def on_row(band: tuple[float, float, float, float], x: float,
+           width: float = 60) -> tuple[float, float, float, float]:
+    """A product box standing on ``band`` at horizontal position ``x``."""
+    return (x, band[1] + 20, x + width, band[3] - 10)
+
+
+def make_territory(territory_id: str = "t1",
+                   box: tuple[float, float, float, float] = (120.10, 30.20, 120.20, 30.30),
+                   tenant: str = TENANT) -> Territory:
+    """A rectangular territory; ``box`` is (west, south, east, north) in degrees."""
+    import shapely
+
+    return Territory(tenant_id=tenant, id=territory_id, name=f"Territory {territory_id}",
+                     area=shapely.box(*box))
+
+
+def make_visits(*rows: tuple[str, str, str | datetime, tuple[float, float]],
+                stay_min: int = 30) -> Visits:
+    """Verified visits (``geo.routes.Visits``) from ``(rep, customer, departed, (lat, lon))``
+    rows; arrival is ``stay_min`` minutes before departure."""
+    import pandas as pd
+
+    from geo.routes import visits_frame
+
+    frame = pd.DataFrame(
+        [(rep, customer, at(departed) - timedelta(minutes=stay_min), at(departed), lon, lat)
+         for rep, customer, departed, (lat, lon) in rows],
+        columns=["rep_id", "customer_id", "arrived_at", "departed_at", "lon", "lat"])
+    if frame.empty:
+        frame = frame.astype({"arrived_at": "datetime64[ns, UTC]",
+                              "departed_at": "datetime64[ns, UTC]"})
+    return visits_frame(frame)

@@ -11,6 +11,8 @@ import sys
 
 import typer
 
+from visitproof.cli import fraud_eval as fraud_eval_commands
+from visitproof.cli import simulate as simulate_commands
 from visitproof.cli import store_commands
 from visitproof.errors import ImportRejected, InvalidInput, StoreError
 
@@ -24,6 +26,8 @@ app = typer.Typer(
 
 store_commands.register(app)
 # Command groups added by later work register here, one line each.
+simulate_commands.register(app)
+fraud_eval_commands.register(app)
 
 
 def main() -> None:
