@@ -1,0 +1,166 @@
+"""The scorer's columnar input: one pandas DataFrame per kind of record, validated when built.
+
+Built either from domain records (:func:`tables_from_records`, used by tests and small
+callers) or straight from the store's columns (:mod:`phi.store_reader`). Every timestamp
+column is ``datetime64[*, UTC]``; ids are strings (check-in UUIDs in canonical text form).
+
+Columns, one row each per:
+
+* ``reps``: rep_id, team_id, region (team's region; None when the rep has no team)
+* ``customer_reps``: customer_id, rep_id (a customer's assigned reps: "their accounts")
+* ``contacts``: contact_id, customer_id, role (a :class:`~visitproof.records.DecisionRole`)
+* ``leads``: lead_id, created_at, customer_id, rep_id (the assigned rep)
+* ``touches``: touch_id, lead_id, rep_id, kind (visit/call/message), at, checkin_id
+* ``checkins``: checkin_id, rep_id, customer_id, arrived_at, departed_at, submitted_at,
+  status, due_at, action_kind, contact_id (the next action's fields)
+* ``outcomes``: checkin_id, completed_at (a next action marked done)
+* ``failures``: checkin_id, code (reason codes of each checker's latest failing verdict)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from visitproof.errors import InvalidInput
+from visitproof.records import (
+    ActionOutcome,
+    Checkin,
+    CheckinStatus,
+    Contact,
+    Customer,
+    Lead,
+    LeadTouch,
+    Rep,
+    Team,
+)
+
+COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "reps": ("rep_id", "team_id", "region"),
+    "customer_reps": ("customer_id", "rep_id"),
+    "contacts": ("contact_id", "customer_id", "role"),
+    "leads": ("lead_id", "created_at", "customer_id", "rep_id"),
+    "touches": ("touch_id", "lead_id", "rep_id", "kind", "at", "checkin_id"),
+    "checkins": ("checkin_id", "rep_id", "customer_id", "arrived_at", "departed_at",
+                 "submitted_at", "status", "due_at", "action_kind", "contact_id"),
+    "outcomes": ("checkin_id", "completed_at"),
+    "failures": ("checkin_id", "code"),
+}
+TIMESTAMPS: Mapping[str, tuple[str, ...]] = {
+    "leads": ("created_at",),
+    "touches": ("at",),
+    "checkins": ("arrived_at", "departed_at", "submitted_at", "due_at"),
+    "outcomes": ("completed_at",),
+}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PhiTables:
+    """Everything the scorer reads, for one tenant. Treat the frames as read-only."""
+
+    reps: pd.DataFrame
+    customer_reps: pd.DataFrame
+    contacts: pd.DataFrame
+    leads: pd.DataFrame
+    touches: pd.DataFrame
+    checkins: pd.DataFrame
+    outcomes: pd.DataFrame
+    failures: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        for name, columns in COLUMNS.items():
+            frame = getattr(self, name)
+            if not isinstance(frame, pd.DataFrame):
+                raise InvalidInput(f"{name} must be a pandas DataFrame, got "
+                                   f"{type(frame).__name__}", code="BAD_PHI_TABLE")
+            missing = [column for column in columns if column not in frame.columns]
+            if missing:
+                raise InvalidInput(f"{name} must have columns {list(columns)}, missing "
+                                   f"{missing}", code="BAD_PHI_TABLE")
+            for column in TIMESTAMPS.get(name, ()):
+                dtype = frame[column].dtype
+                if not isinstance(dtype, pd.DatetimeTZDtype) or str(dtype.tz) != "UTC":
+                    raise InvalidInput(f"{name}.{column} must be datetime64[UTC], got {dtype}",
+                                       code="BAD_PHI_TABLE")
+
+
+def frame(name: str,
+          rows: Iterable[Mapping[str, Any]] | Mapping[str, Any] | pd.DataFrame) -> pd.DataFrame:
+    """A frame for table ``name`` from rows, a mapping of columns or a DataFrame, with its
+    timestamp columns converted to UTC and the other columns as Python objects (None for
+    missing)."""
+    columns = COLUMNS[name]
+    if isinstance(rows, pd.DataFrame):
+        data = rows.loc[:, list(columns)].copy()
+    elif isinstance(rows, Mapping):
+        data = pd.DataFrame({column: rows[column] for column in columns})
+    else:
+        data = pd.DataFrame(list(rows), columns=list(columns))
+    stamps = TIMESTAMPS.get(name, ())
+    for column in columns:
+        if column in stamps:
+            data[column] = pd.to_datetime(data[column], utc=True)
+        else:
+            data[column] = data[column].astype(object).where(data[column].notna(), None)
+    return data
+
+
+def tables_from_records(*, reps: Iterable[Rep], teams: Iterable[Team] = (),
+                        customers: Iterable[Customer] = (), contacts: Iterable[Contact] = (),
+                        leads: Iterable[Lead] = (), touches: Iterable[LeadTouch] = (),
+                        checkins: Iterable[Checkin] = (),
+                        outcomes: Iterable[ActionOutcome] = ()) -> PhiTables:
+    """Columnar tables from domain records (all of one tenant)."""
+    regions = {team.id: team.region for team in teams}
+    checkin_list = list(checkins)
+    return PhiTables(
+        reps=frame("reps", [{"rep_id": r.id, "team_id": r.team_id,
+                             "region": regions.get(r.team_id) if r.team_id else None}
+                            for r in reps]),
+        customer_reps=frame("customer_reps", [{"customer_id": c.id, "rep_id": rep_id}
+                                              for c in customers
+                                              for rep_id in c.assigned_rep_ids]),
+        contacts=frame("contacts", [{"contact_id": c.id, "customer_id": c.customer_id,
+                                     "role": c.role.value} for c in contacts]),
+        leads=frame("leads", [{"lead_id": lead.id, "created_at": lead.created_at,
+                               "customer_id": lead.customer_id,
+                               "rep_id": lead.assigned_rep_id} for lead in leads]),
+        touches=frame("touches", [{"touch_id": t.id, "lead_id": t.lead_id, "rep_id": t.rep_id,
+                                   "kind": t.kind.value, "at": t.at,
+                                   "checkin_id": str(t.checkin_id) if t.checkin_id else None}
+                                  for t in touches]),
+        checkins=frame("checkins", [_checkin_row(c) for c in checkin_list]),
+        outcomes=frame("outcomes", [{"checkin_id": str(o.checkin_id),
+                                     "completed_at": o.completed_at} for o in outcomes]),
+        failures=frame("failures", [{"checkin_id": str(c.id), "code": code}
+                                    for c in checkin_list for code in failure_codes(c)]),
+    )
+
+
+def failure_codes(checkin: Checkin) -> list[str]:
+    """Reason codes of each checker's latest verdict that is not ``verified`` (a verdict
+    with no reasons gives ``UNSPECIFIED``). Re-verification supersedes older verdicts."""
+    latest = {verification.checker: verification for verification in checkin.verifications}
+    return failure_codes_of((v.status.value, tuple(r.code for r in v.reasons))
+                            for v in latest.values())
+
+
+def failure_codes_of(verdicts: Iterable[tuple[str, tuple[str, ...]]]) -> list[str]:
+    """Codes from ``(status, reason codes)`` verdicts, one per failing reason, sorted."""
+    codes: set[str] = set()
+    for status, reasons in verdicts:
+        if status != CheckinStatus.VERIFIED.value:
+            codes.update(reasons or ("UNSPECIFIED",))
+    return sorted(codes)
+
+
+def _checkin_row(checkin: Checkin) -> dict[str, Any]:
+    action = checkin.next_action
+    return {"checkin_id": str(checkin.id), "rep_id": checkin.rep_id,
+            "customer_id": checkin.customer_id, "arrived_at": checkin.arrived_at,
+            "departed_at": checkin.departed_at, "submitted_at": checkin.submitted_at,
+            "status": checkin.status.value, "due_at": action.due_at,
+            "action_kind": action.kind.value, "contact_id": action.contact_id}
