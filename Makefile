@@ -35,7 +35,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
 typecheck: $(VENV)/.installed-test
-	$(BIN)/mypy visitproof vision geo phi serving
+	$(BIN)/mypy visitproof vision geo phi serving simulation
 
 pytest: $(VENV)/.installed-test
 	$(BIN)/pytest -q

@@ -243,3 +243,30 @@ def make_visits(*rows: tuple[str, str, str | datetime, tuple[float, float]],
         frame = frame.astype({"arrived_at": "datetime64[ns, UTC]",
                               "departed_at": "datetime64[ns, UTC]"})
     return visits_frame(frame)
+
+
+def make_upload_meta(now: datetime | None = None, *, checkin_id: uuid.UUID | None = None,
+                     customer: str = "c1", north_m: float = 23.4,
+                     east_m: float = -11.7) -> dict[str, object]:
+    """The ``meta`` JSON of ``POST /v1/checkins``: a 30-minute visit at ``customer`` (at
+    HANGZHOU) that ended 5 minutes before ``now``. ``now`` defaults to the real clock, which
+    is what the server judges submission delays against."""
+    now = now or datetime.now(UTC)
+    departed = now - timedelta(minutes=5)
+    lat, lon = shifted(*HANGZHOU, north_m=north_m, east_m=east_m)
+
+    def iso(moment: datetime) -> str:
+        return moment.isoformat()
+
+    return {
+        "id": str(checkin_id or uuid.uuid4()), "customer_id": customer,
+        "arrived_at": iso(departed - timedelta(minutes=30)), "departed_at": iso(departed),
+        "photo_captured_at": iso(departed - timedelta(minutes=10)),
+        "device_submitted_at": iso(now),
+        "fix": {"lat": lat, "lon": lon, "accuracy_m": 12.0,
+                "fix_time": iso(departed - timedelta(minutes=10)), "provider": "gps",
+                "is_mock": False},
+        "commitment": {"text": "agrees to a trial of the end-cap display before 15 March"},
+        "next_action": {"text": "send the draft contract to the store manager",
+                        "due_at": iso(now + timedelta(days=3)), "kind": "send_document"},
+    }

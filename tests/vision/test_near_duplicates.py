@@ -41,7 +41,8 @@ def test_reasons(history: list[HashedPhotoUse], customer: str, pixels: np.ndarra
                                               submitted_at=at("09:00"))
     assert [r.code for r in found] == codes
     if codes == ["PHOTO_NEAR_DUPLICATE"]:
-        assert "k0" in found[0].message and "2026-11-03" in found[0].message
+        assert "k0" in found[0].message
+        assert "2026-11-03" in found[0].message
 
 
 def test_the_last_accepted_photo_before_the_moment_is_the_one_compared() -> None:

@@ -12,6 +12,7 @@ import sys
 import typer
 
 from visitproof.cli import fraud_eval as fraud_eval_commands
+from visitproof.cli import overlap as overlap_commands
 from visitproof.cli import phi as phi_commands
 from visitproof.cli import simulate as simulate_commands
 from visitproof.cli import store_commands
@@ -28,6 +29,7 @@ app = typer.Typer(
 store_commands.register(app)
 # Command groups added by later work register here, one line each.
 phi_commands.register(app)
+overlap_commands.register(app)
 simulate_commands.register(app)
 fraud_eval_commands.register(app)
 
