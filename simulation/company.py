@@ -2,8 +2,8 @@
 types, tiers, footprints and decision contacts, and products.
 
 Customers cluster around district seats by population weight; each belongs to the territory
-of the nearest rep base and is assigned to that rep. The three most aggressive city reps also
-"farm" the A-tier accounts of their neighbours (a second assigned rep), which is what the
+of the nearest rep base and is assigned to that rep. Three neighbouring, aggressive city reps
+also "farm" the A-tier accounts of their patch (extra assigned reps), which is what the
 overlap map must show.
 """
 
@@ -127,8 +127,7 @@ def build_company(rng: np.random.Generator, *, tenant: str, reps: int, customers
     tier_of = rng.choice(3, size=customers, p=[0.2, 0.35, 0.45])
     lon, lat = to_degrees(cx, cy)
     urban_reps = [i for i in range(reps) if rep_urban[i]]
-    farmers = tuple(int(i) for i in rng.choice(urban_reps, size=min(3, len(urban_reps)),
-                                               replace=False))
+    farmers = _farmers(rng, urban_reps, rep_x, rep_y)
     farmed = _farmed(rep_x, rep_y, owner, tier_of, farmers)
     customer_list: list[Customer] = []
     contact_list: list[Contact] = []
@@ -169,15 +168,31 @@ def build_company(rng: np.random.Generator, *, tenant: str, reps: int, customers
                    contacts=tuple(contact_list), contacts_of=contacts_of, products=products)
 
 
+def _farmers(rng: np.random.Generator, urban_reps: list[int], rep_x: Float,
+             rep_y: Float) -> tuple[int, ...]:
+    """Three neighbouring city reps: the brief's "top reps farming the same accounts" are a
+    pack working one patch, not three strangers."""
+    if not urban_reps:
+        return ()
+    first = int(rng.choice(urban_reps))
+    urban = np.array(urban_reps)
+    distance = np.hypot(rep_x[urban] - rep_x[first], rep_y[urban] - rep_y[first])
+    return tuple(int(urban[i]) for i in np.argsort(distance, kind="stable")[:3])
+
+
 def _farmed(rep_x: Float, rep_y: Float, owner: Int, tier: Int,
             farmers: tuple[int, ...]) -> dict[int, tuple[int, ...]]:
-    """A-tier customers of each farmer's four nearest neighbour reps get the farmer too."""
-    extra: dict[int, list[int]] = {}
+    """The A-tier customers of the farmers and of their four nearest neighbour reps get every
+    farmer as an extra assigned rep (besides their owner)."""
+    patch: set[int] = set(farmers)
     for farmer in farmers:
         distance = np.hypot(rep_x - rep_x[farmer], rep_y - rep_y[farmer])
-        neighbours = [int(n) for n in np.argsort(distance)[1:5]]
-        for customer in np.flatnonzero(np.isin(owner, neighbours) & (tier == 0)):
-            extra.setdefault(int(customer), []).append(farmer)
+        patch.update(int(n) for n in np.argsort(distance)[1:5])
+    extra: dict[int, list[int]] = {}
+    for customer in np.flatnonzero(np.isin(owner, sorted(patch)) & (tier == 0)):
+        others = [f for f in farmers if f != owner[customer]]
+        if others:
+            extra[int(customer)] = others
     return {key: tuple(value) for key, value in extra.items()}
 
 

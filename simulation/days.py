@@ -132,9 +132,11 @@ class DayPlanner:
             return None
         weight = self.base_weight[mine] * np.where(day - self.last_visit[rep, mine] < 3,
                                                    0.15, 1.0)
-        if rep in self.c.farmers:
-            weight = weight * np.where(c.customer_owner[mine] != rep, 2.0, 1.0)
-        count = min(int(rng.integers(6, 11)), len(mine))
+        farmer = rep in self.c.farmers
+        if farmer:
+            weight = weight * np.where(c.customer_owner[mine] != rep, 3.0, 1.0)
+        # Farmers are the busiest reps: they top the "most verified visits" ranking.
+        count = min(int(rng.integers(10, 13) if farmer else rng.integers(6, 11)), len(mine))
         chosen = list(rng.choice(mine, size=count, replace=False, p=weight / weight.sum()))
         x, y = float(c.rep_x[rep]), float(c.rep_y[rep])
         clock = date + timedelta(minutes=float(rng.uniform(510, 560)))  # 08:30-09:20 local
