@@ -22,14 +22,25 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev,train]'
 	touch $@ $(VENV)/.installed-run
 
+# The main job on the embedded default (SQLite + ./var): the bundled example distributor is
+# imported into tenant "default"; a simulated 40-rep company (tenant "demo") is verified,
+# scored and mapped. Re-running keeps the store and skips the simulation.
+DEMO := VISITPROOF_TENANT=demo
 run: $(VENV)/.installed-run
 	$(BIN)/visitproof init --name "Example Distributor (Hangzhou)"
 	$(BIN)/visitproof import reps examples/company/reps.geojson
 	$(BIN)/visitproof import customers examples/company/customers.csv
 	$(BIN)/visitproof import contacts examples/company/contacts.csv
 	$(BIN)/visitproof import leads examples/company/leads.csv
-	@echo "--- customers in the store ($(VISITPROOF_DATA_DIR)/visitproof.sqlite3) ---"
-	$(BIN)/visitproof export customers | head -n 8
+	$(DEMO) $(BIN)/visitproof init --name "Simulated distributor (demo)"
+	test -e $(VISITPROOF_DATA_DIR)/simulation/meta.json || $(DEMO) $(BIN)/visitproof simulate \
+		--reps 40 --customers 800 --days 30 --seed 7 --fraud-rate 0.05
+	$(DEMO) $(BIN)/visitproof eval fraud
+	$(DEMO) $(BIN)/visitproof phi --period 2026-10 --format html --out $(VISITPROOF_DATA_DIR)/phi-2026-10.html
+	$(DEMO) $(BIN)/visitproof phi --period 2026-10 --format csv | cut -d, -f1-6 | head -n 6
+	$(DEMO) $(BIN)/visitproof overlap --from 2026-10-05 --to 2026-11-03 --top 3 \
+		--out $(VISITPROOF_DATA_DIR)/overlap.html
+	@echo "open $(VISITPROOF_DATA_DIR)/phi-2026-10.html and $(VISITPROOF_DATA_DIR)/overlap.html in a browser"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -42,6 +42,7 @@ class ShelfReasonCode(StrEnum):
     PHOTO_STALE_SHELF = "PHOTO_STALE_SHELF"
     # shelf content
     NO_SHELF_FOUND = "NO_SHELF_FOUND"
+    FIXTURE_CUT_OFF = "FIXTURE_CUT_OFF"
     FEATURED_NOT_IN_GOLDEN_ZONE = "FEATURED_NOT_IN_GOLDEN_ZONE"
     FEATURED_ABSENT = "FEATURED_ABSENT"
     FEATURED_UNKNOWN_SKU = "FEATURED_UNKNOWN_SKU"
@@ -101,6 +102,9 @@ SPECS: dict[ShelfReasonCode, ReasonSpec] = {
         "({date})"),
     ShelfReasonCode.NO_SHELF_FOUND: ReasonSpec(
         Severity.REVIEW, "No shelf found in the photo: photograph the whole fixture, front on"),
+    ShelfReasonCode.FIXTURE_CUT_OFF: ReasonSpec(
+        Severity.REVIEW, "The top of the fixture is not in the photo, so shelves can't be "
+        "counted from the top: step back and include the whole fixture"),
     ShelfReasonCode.FEATURED_NOT_IN_GOLDEN_ZONE: ReasonSpec(
         Severity.REJECT, "Featured product {sku} is not in the golden zone (rows {zone}); "
         "found on rows {rows}"),

@@ -36,8 +36,19 @@ class Settings(BaseSettings):
     detector_model: Path | None = Field(
         default=None, description="ONNX shelf detector; default: the newest "
         "models/shelf-detector-<version>.onnx of this checkout.")
+    embedder_model: Path | None = Field(
+        default=None, description="ONNX product embedder; default: the newest "
+        "models/product-embedder-<version>.onnx, else the hand-built descriptor.")
     detector_threads: int = Field(default=2, ge=1, le=64,
                                   description="ONNX Runtime intra-op threads.")
+    max_upload_bytes: int = Field(
+        default=40 * 1024 * 1024, ge=1024,
+        description="Largest accepted HTTP request body (photo + meta + multipart framing), "
+        "bytes; larger uploads get 413 PAYLOAD_TOO_LARGE, counted while streaming.")
+    fix_history_days: float = Field(
+        default=7.0, gt=0, le=90,
+        description="How far back (days) a rep's earlier fixes are loaded as history for "
+        "the movement and spoofing checks of a new check-in.")
 
     @field_validator("tenant")
     @classmethod

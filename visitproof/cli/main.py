@@ -11,11 +11,15 @@ import sys
 
 import typer
 
+from visitproof.cli import detector as detector_commands
 from visitproof.cli import fraud_eval as fraud_eval_commands
 from visitproof.cli import overlap as overlap_commands
 from visitproof.cli import phi as phi_commands
+from visitproof.cli import serving_commands as http_commands
+from visitproof.cli import shelf as shelf_commands
 from visitproof.cli import simulate as simulate_commands
 from visitproof.cli import store_commands
+from visitproof.cli import synth as synth_commands
 from visitproof.errors import ImportRejected, InvalidInput, StoreError
 
 app = typer.Typer(
@@ -30,8 +34,12 @@ store_commands.register(app)
 # Command groups added by later work register here, one line each.
 phi_commands.register(app)
 overlap_commands.register(app)
+synth_commands.register(app)
+detector_commands.register(app)
 simulate_commands.register(app)
 fraud_eval_commands.register(app)
+shelf_commands.register(app)
+http_commands.register(app)
 
 
 def main() -> None:

@@ -295,6 +295,82 @@ class Repository:
                                f"repository serves {self.tenant_id!r}", code="TENANT_MISMATCH")
 
 
+    # -- serving (appended for the upload endpoint) ----------------------------------------
+
+    def customer(self, customer_id: str) -> Customer | None:
+        """One customer by id (with its assigned reps), or None."""
+        c = tables.customers.c
+        row = self.connection.execute(
+            sa.select(tables.customers).where(c.tenant_id == self.tenant_id,
+                                              c.id == customer_id)).mappings().first()
+        if row is None:
+            return None
+        link = tables.customer_reps.c
+        assigned = self.connection.execute(
+            sa.select(link.rep_id).where(link.tenant_id == self.tenant_id,
+                                         link.customer_id == customer_id)
+            .order_by(link.position)).scalars()
+        return rows.customer_from(row, tuple(assigned))
+
+    def set_upload_fingerprint(self, checkin_id: UUID, fingerprint: str) -> None:
+        """Record the fingerprint of the upload that created ``checkin_id``."""
+        c = tables.checkins.c
+        self.connection.execute(
+            sa.update(tables.checkins).where(c.tenant_id == self.tenant_id, c.id == checkin_id)
+            .values(upload_fingerprint=fingerprint))
+
+    def upload_fingerprint(self, checkin_id: UUID) -> tuple[bool, str | None]:
+        """(whether the check-in exists, the fingerprint of the upload that created it)."""
+        c = tables.checkins.c
+        row = self.connection.execute(
+            sa.select(c.upload_fingerprint).where(c.tenant_id == self.tenant_id,
+                                                  c.id == checkin_id)).first()
+        return (False, None) if row is None else (True, row.upload_fingerprint)
+
+    def checkins_page(self, *, rep_ids: Sequence[str] | None = None,
+                      customer_id: str | None = None, status: CheckinStatus | None = None,
+                      departed_from: datetime | None = None,
+                      departed_until: datetime | None = None, limit: int = 100,
+                      offset: int = 0) -> tuple[list[Checkin], int]:
+        """One page of check-ins (newest departure first) and the number matching in all.
+        ``rep_ids`` None means every rep; an empty sequence matches nothing."""
+        c = tables.checkins.c
+        conditions: list[sa.ColumnElement[bool]] = [c.tenant_id == self.tenant_id]
+        if rep_ids is not None:
+            conditions.append(c.rep_id.in_(list(rep_ids)))
+        if customer_id is not None:
+            conditions.append(c.customer_id == customer_id)
+        if status is not None:
+            conditions.append(c.status == status.value)
+        if departed_from is not None:
+            conditions.append(c.departed_at >= departed_from)
+        if departed_until is not None:
+            conditions.append(c.departed_at < departed_until)
+        count = self.connection.execute(
+            sa.select(sa.func.count()).select_from(tables.checkins).where(*conditions)
+        ).scalar_one()
+        ids = list(self.connection.execute(
+            sa.select(c.id).where(*conditions).order_by(c.departed_at.desc(), c.id)
+            .limit(limit).offset(offset)).scalars())
+        by_id = {checkin.id: checkin for checkin in self.checkins(ids=ids)} if ids else {}
+        return [by_id[checkin_id] for checkin_id in ids], count
+
+    def hashed_photos(self, submitted_from: datetime | None = None
+                      ) -> list[tuple[str, str, datetime, int, CheckinStatus]]:
+        """(check-in id, customer id, submitted at, unsigned pHash, status) of every
+        check-in whose photo has a perceptual hash, submitted at or after
+        ``submitted_from`` if given, oldest submission first."""
+        c = tables.checkins.c
+        query = sa.select(c.id, c.customer_id, c.submitted_at, c.photo_phash, c.status).where(
+            c.tenant_id == self.tenant_id, c.photo_phash.is_not(None))
+        if submitted_from is not None:
+            query = query.where(c.submitted_at >= submitted_from)
+        found = self.connection.execute(query.order_by(c.submitted_at, c.id))
+        return [(str(row.id), row.customer_id, row.submitted_at,
+                 row.photo_phash & ((1 << 64) - 1), CheckinStatus(row.status))
+                for row in found]
+
+
 def _chunks(items: list[_R], size: int) -> Iterable[list[_R]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]

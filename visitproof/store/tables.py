@@ -193,10 +193,17 @@ checkins = sa.Table(
     sa.Column("next_action_kind", sa.String(40), nullable=False),
     sa.Column("next_action_contact_id", sa.String(128)),
     sa.Column("status", sa.String(20), nullable=False),
+    # sha256 of the upload's canonical meta JSON, the rep id and the photo's sha256: a
+    # retried upload with the same check-in id is answered from the store when it matches,
+    # refused with 409 when it doesn't. NULL for check-ins that didn't come through the
+    # upload endpoint (imports, the simulator).
+    sa.Column("upload_fingerprint", sa.String(64)),
     _tenant_fk("checkins"),
     sa.Index("ix_checkins_tenant_rep_departed", "tenant_id", "rep_id", "departed_at"),
     sa.Index("ix_checkins_tenant_customer_departed", "tenant_id", "customer_id", "departed_at"),
     sa.Index("ix_checkins_tenant_photo", "tenant_id", "photo_sha256"),
+    # The upload endpoint reads the photo hashes submitted since it last looked.
+    sa.Index("ix_checkins_tenant_submitted", "tenant_id", "submitted_at"),
 )
 
 verifications = sa.Table(
@@ -238,4 +245,24 @@ products = sa.Table(
     sa.Column("brand", sa.String(200)),
     sa.Column("reference_sha256", sa.JSON, nullable=False),
     _tenant_fk("products"),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tenant_id", sa.String(128), nullable=False),
+    # Only the sha256 of a bearer token is stored; ``prefix`` (its first characters) lets an
+    # operator tell tokens apart in listings and logs without the secret.
+    sa.Column("token_sha256", sa.String(64), nullable=False),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("user_id", sa.String(128), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("team_id", sa.String(128)),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime()),
+    sa.Column("revoked", sa.Boolean, nullable=False),
+    _tenant_fk("api_tokens"),
+    sa.UniqueConstraint("token_sha256", name="uq_api_tokens_token_sha256"),
+    sa.Index("ix_api_tokens_tenant_user", "tenant_id", "user_id"),
 )

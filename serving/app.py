@@ -1,0 +1,81 @@
+"""The FastAPI application, built by :func:`create_app` (nothing is built at import time).
+
+    app = create_app(build_settings())
+    uvicorn.run(app)
+
+The lifespan opens the store (which must be initialised and at the current schema: start
+fails otherwise, with the reason), loads the shelf detector once, and builds the check-in
+intake; routes reach them through :mod:`serving.runtime`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI
+
+from serving.checkin_intake import CheckinIntake, IntakePolicies
+from serving.errors import install_error_handlers
+from serving.metrics import Metrics, MetricsMiddleware
+from serving.routes import checkins, health
+from serving.runtime import Runtime
+from serving.upload_limit import UploadLimit
+from vision.detector import DetectorConfig, ShelfDetector
+from visitproof.product_references import load_embedder
+from visitproof.settings import Settings
+from visitproof.store import PhotoStore, open_database
+
+
+def create_app(settings: Settings, *,
+               detector: Callable[[Settings], ShelfDetector] | None = None) -> FastAPI:
+    """The API for ``settings``: ``/v1/checkins``, ``/healthz``, ``/readyz``, ``/metrics``.
+
+    ``detector`` builds the shelf detector at start-up; by default the ONNX model of
+    ``settings`` in this process (:mod:`serving.ray_app` passes one that calls the batched
+    detector deployment instead).
+    """
+    metrics = Metrics()
+    load_detector = detector or local_detector
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = open_database(settings.resolved_database_url,
+                                 busy_timeout_s=settings.db_busy_timeout_s)
+        try:
+            database.require_current()
+            shelf_detector = load_detector(settings)
+            photos = PhotoStore(settings.photos_dir)
+            policies = IntakePolicies(fix_history=timedelta(days=settings.fix_history_days))
+            app.state.runtime = Runtime(
+                settings=settings, database=database, photos=photos,
+                intake=CheckinIntake(database, photos, shelf_detector, policies,
+                                     load_embedder(settings.embedder_model,
+                                                   settings.detector_threads)),
+                metrics=metrics)
+            yield
+        finally:
+            database.dispose()
+
+    app = FastAPI(
+        title="visitproof",
+        summary="Verified field-sales check-ins: shelf photo, GPS fix, commitment, next "
+        "action.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(checkins.router)
+    app.include_router(health.router)
+    # Added last = outermost: the limit applies before anything reads the body, and the
+    # metrics see every answer, the limit's 413s included.
+    app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app
+
+
+def local_detector(settings: Settings) -> ShelfDetector:
+    """The ONNX shelf detector of ``settings``, run in this process."""
+    return ShelfDetector(settings.resolved_detector_model,
+                         DetectorConfig(threads=settings.detector_threads))

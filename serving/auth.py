@@ -1,0 +1,161 @@
+"""Who is calling, and what they may see.
+
+Bearer tokens are ``secrets.token_urlsafe(32)`` strings, printed once by
+``visitproof tokens create``; the store keeps only their SHA-256 (and the first characters,
+for telling tokens apart in listings). A token carries the tenant, the user, the role and,
+for a manager, the team.
+
+Scope rules (every query is also limited to the token's tenant):
+
+- ``rep``: their own check-ins only; a rep's ``user_id`` is their rep id, and the rep of an
+  upload is always the token's user, never a field of the body;
+- ``manager``: the check-ins of the reps of their team;
+- ``director``, ``admin``: the whole tenant.
+
+A check-in outside the caller's scope answers 404, exactly like one that does not exist (in
+this tenant or at all), so ids of other reps' or tenants' check-ins don't leak.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from serving.errors import Forbidden, Unauthenticated
+from serving.runtime import RuntimeDep
+from visitproof.errors import InvalidValue, NotFound
+from visitproof.records import Checkin
+from visitproof.store import Database, Repository
+from visitproof.store.tables import api_tokens
+from visitproof.values import require_identifier, require_utc, utc_now
+
+PREFIX_LENGTH = 8
+
+
+class Role(StrEnum):
+    REP = "rep"
+    MANAGER = "manager"
+    DIRECTOR = "director"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """The caller, as its token says."""
+
+    tenant_id: str
+    user_id: str
+    role: Role
+    team_id: str | None
+    token_prefix: str
+
+
+def issue_token(database: Database, *, tenant_id: str, user_id: str, role: Role | str,
+                team_id: str | None = None, expires_at: datetime | None = None,
+                now: datetime | None = None) -> str:
+    """Create a token and return it (the only time it is seen in clear).
+
+    A rep token needs the rep to exist in the tenant; a manager token needs ``team_id``.
+    """
+    require_identifier(tenant_id, "tenant")
+    require_identifier(user_id, "user")
+    try:
+        role = Role(role)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise InvalidValue("role", f"unknown role {role!r}; expected one of: {allowed}",
+                           code="UNKNOWN_ENUM_VALUE") from None
+    if team_id is not None:
+        require_identifier(team_id, "team")
+    if role is Role.MANAGER and team_id is None:
+        raise InvalidValue("team", "a manager token needs --team", code="MISSING_FIELD")
+    created_at = require_utc(now or utc_now(), "now")
+    if expires_at is not None:
+        expires_at = require_utc(expires_at, "expires_at")
+    token = secrets.token_urlsafe(32)
+    with database.begin() as connection:
+        repository = Repository(connection, tenant_id)
+        if repository.tenant() is None:
+            raise NotFound(f"no tenant {tenant_id!r}")
+        if role is Role.REP and user_id not in {rep.id for rep in repository.reps()}:
+            raise NotFound(f"no rep {user_id!r} in tenant {tenant_id!r}")
+        connection.execute(sa.insert(api_tokens), [{
+            "tenant_id": tenant_id, "token_sha256": _digest(token),
+            "prefix": token[:PREFIX_LENGTH], "user_id": user_id, "role": role.value,
+            "team_id": team_id, "created_at": created_at, "expires_at": expires_at,
+            "revoked": False}])
+    return token
+
+
+def authenticate(database: Database, token: str, now: datetime) -> User:
+    """The user of a bearer token; :class:`Unauthenticated` unless it is known, unexpired
+    and not revoked (the message doesn't say which, so tokens can't be probed)."""
+    if not token or len(token) > 200:
+        raise Unauthenticated("invalid bearer token")
+    with database.connect() as connection:
+        row = connection.execute(sa.select(api_tokens).where(
+            api_tokens.c.token_sha256 == _digest(token))).mappings().first()
+    if row is None or row["revoked"] or (row["expires_at"] is not None
+                                         and row["expires_at"] <= now):
+        raise Unauthenticated("invalid, expired or revoked bearer token")
+    return User(tenant_id=row["tenant_id"], user_id=row["user_id"], role=Role(row["role"]),
+                team_id=row["team_id"], token_prefix=row["prefix"])
+
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `visitproof tokens create`.")
+
+
+def current_user(runtime: RuntimeDep,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                        Depends(_bearer)]) -> User:
+    """FastAPI dependency: the caller, from ``Authorization: Bearer <token>``."""
+    if credentials is None:
+        raise Unauthenticated("send Authorization: Bearer <token>")
+    return authenticate(runtime.database, credentials.credentials, utc_now())
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def current_rep(user: CurrentUser) -> User:
+    """FastAPI dependency: the caller, who must hold a ``rep`` token (only reps upload).
+    As a dependency it answers 403 before the body is validated."""
+    require_role(user, Role.REP)
+    return user
+
+
+CurrentRep = Annotated[User, Depends(current_rep)]
+
+
+def require_role(user: User, *roles: Role) -> None:
+    """:class:`Forbidden` unless the user has one of ``roles``."""
+    if user.role not in roles:
+        allowed = ", ".join(role.value for role in roles)
+        raise Forbidden(f"this needs the role {allowed}; the token's role is {user.role}")
+
+
+def visible_rep_ids(user: User, repository: Repository) -> frozenset[str] | None:
+    """The reps whose check-ins ``user`` may see; None means every rep of the tenant."""
+    if user.role is Role.REP:
+        return frozenset({user.user_id})
+    if user.role is Role.MANAGER:
+        return frozenset(rep.id for rep in repository.reps() if rep.team_id == user.team_id)
+    return None
+
+
+def can_see(user: User, checkin: Checkin, repository: Repository) -> bool:
+    visible = visible_rep_ids(user, repository)
+    return checkin.tenant_id == user.tenant_id and (visible is None
+                                                    or checkin.rep_id in visible)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

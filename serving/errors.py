@@ -1,0 +1,182 @@
+"""The one place where exceptions become HTTP responses.
+
+The serving layer's own failures, which have no meaning outside HTTP:
+
+    ApiError
+    ├── Unauthenticated     401 UNAUTHENTICATED      no, malformed, unknown, expired or
+    │                                                revoked bearer token
+    ├── Forbidden           403 FORBIDDEN            the role may not do this at all
+    └── CheckinIdConflict   409 CHECKIN_ID_CONFLICT  check-in id already used with another body
+    PayloadTooLarge         413 PAYLOAD_TOO_LARGE    a Starlette HTTPException, so FastAPI's
+                                                     body parser lets it through
+
+and the mapping of everything else (see :func:`install_error_handlers`):
+
+    visitproof NotFound                  404 NOT_FOUND (also: another tenant's or another
+                                             rep's check-in, so existence doesn't leak)
+    visitproof InvalidValue/InvalidInput 422 the error's own code, with ``field``
+    RequestValidationError               422 a stable code per failure (MISSING_FIELD, ...)
+    visitproof StoreError                503 STORE_UNAVAILABLE (Retry-After: 1)
+    Starlette HTTPException              its status; 404 NOT_FOUND, 405 METHOD_NOT_ALLOWED,
+                                         400 MALFORMED_REQUEST, 413 PAYLOAD_TOO_LARGE
+    anything else                        500 INTERNAL, logged with its traceback, none in
+                                         the body
+
+Every body is an :class:`~serving.schemas.ErrorPublic`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from serving.schemas import ErrorDetail, ErrorPublic
+from visitproof.errors import InvalidInput, InvalidValue, NotFound, StoreError
+
+log = logging.getLogger("visitproof.serving")
+
+
+class ApiError(Exception):
+    """A failure of the HTTP layer itself; ``status_code`` and ``code`` are fixed per class."""
+
+    status_code = 400
+    code = "BAD_REQUEST"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Unauthenticated(ApiError):
+    status_code = 401
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(ApiError):
+    status_code = 403
+    code = "FORBIDDEN"
+
+
+class CheckinIdConflict(ApiError):
+    status_code = 409
+    code = "CHECKIN_ID_CONFLICT"
+
+
+class PayloadTooLarge(StarletteHTTPException):
+    """The request body is over the upload limit (counted while it streams in)."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        super().__init__(status_code=413, detail=f"the request body is larger than "
+                         f"{limit_bytes / 1024 / 1024:.0f} MiB; send a smaller photo")
+
+
+# pydantic error types -> stable codes. Types not listed: "*_type"/"*_parsing" -> BAD_TYPE,
+# anything else -> INVALID_VALUE.
+_VALIDATION_CODES = {
+    "missing": "MISSING_FIELD",
+    "extra_forbidden": "UNKNOWN_FIELD",
+    "json_invalid": "BAD_JSON",
+    "json_type": "BAD_JSON",
+    "finite_number": "NOT_FINITE",
+    "timezone_aware": "NAIVE_TIMESTAMP",
+    "datetime_parsing": "BAD_TIMESTAMP",
+    "datetime_from_date_parsing": "BAD_TIMESTAMP",
+    "datetime_type": "BAD_TIMESTAMP",
+    "datetime_object_invalid": "BAD_TIMESTAMP",
+    "uuid_parsing": "BAD_IDENTIFIER",
+    "uuid_type": "BAD_IDENTIFIER",
+    "uuid_version": "BAD_IDENTIFIER",
+    "enum": "UNKNOWN_ENUM_VALUE",
+    "literal_error": "UNKNOWN_ENUM_VALUE",
+    "string_too_long": "TOO_LONG",
+    "string_too_short": "EMPTY_FIELD",
+    "greater_than": "OUT_OF_RANGE",
+    "greater_than_equal": "OUT_OF_RANGE",
+    "less_than": "OUT_OF_RANGE",
+    "less_than_equal": "OUT_OF_RANGE",
+}
+_HTTP_CODES = {400: "MALFORMED_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
+               413: "PAYLOAD_TOO_LARGE"}
+
+
+def error_response(status_code: int, body: ErrorPublic,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body.model_dump(mode="json", exclude_none=True),
+                        status_code=status_code, headers=headers)
+
+
+def validation_details(errors: Sequence[Any]) -> list[ErrorDetail]:
+    """pydantic/FastAPI error dicts as ``ErrorDetail`` with stable codes. ``field`` is the
+    dotted location without the ``body``/``query``/``path`` prefix (``meta.fix.lat``)."""
+    details = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ())]
+        if location and location[0] in ("body", "query", "path", "header"):
+            location = location[1:]
+        kind = str(error.get("type", ""))
+        code = _VALIDATION_CODES.get(kind)
+        if code is None:
+            code = "BAD_TYPE" if kind.endswith(("_type", "_parsing")) else "INVALID_VALUE"
+        if code == "NOT_FINITE":
+            code = ("COORDINATE_NOT_FINITE" if location and location[-1] in ("lat", "lon")
+                    else "BAD_NUMBER")
+        details.append(ErrorDetail(field=".".join(location) or None, code=code,
+                                   message=str(error.get("msg", "invalid value"))))
+    return details
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the mapping above on ``app``."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, error: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthenticated) else None
+        return error_response(error.status_code,
+                              ErrorPublic(code=error.code, message=error.message), headers)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, error: NotFound) -> JSONResponse:
+        return error_response(404, ErrorPublic(code="NOT_FOUND", message=error.message))
+
+    @app.exception_handler(InvalidValue)
+    async def _invalid_value(request: Request, error: InvalidValue) -> JSONResponse:
+        return error_response(422, ErrorPublic(code=error.code, message=error.reason,
+                                               field=error.field))
+
+    @app.exception_handler(InvalidInput)
+    async def _invalid_input(request: Request, error: InvalidInput) -> JSONResponse:
+        return error_response(422, ErrorPublic(code=error.code, message=error.message))
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        details = validation_details(error.errors())
+        first = details[0] if details else ErrorDetail(code="INVALID_VALUE",
+                                                       message="invalid request")
+        return error_response(422, ErrorPublic(code=first.code, message=first.message,
+                                               field=first.field, details=details))
+
+    @app.exception_handler(StoreError)
+    async def _store_error(request: Request, error: StoreError) -> JSONResponse:
+        # The message names the database file: log it, don't send it.
+        log.warning("store unavailable [%s]: %s", error.code, error.message)
+        return error_response(503, ErrorPublic(
+            code="STORE_UNAVAILABLE", message="the store is busy or unavailable; try again "
+            "in a moment"), {"Retry-After": "1"})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(error.status_code, f"HTTP_{error.status_code}")
+        return error_response(error.status_code, ErrorPublic(code=code, message=str(error.detail)),
+                              dict(error.headers) if error.headers else None)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, ErrorPublic(code="INTERNAL",
+                                               message="internal error; it has been logged"))

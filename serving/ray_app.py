@@ -1,0 +1,128 @@
+"""Ray Serve hosting: the shelf detector as its own batched deployment, the FastAPI app as
+the ingress deployment calling it through a handle.
+
+    ray_app = build_app(RayAppArgs(data_dir="var"))
+    serve.run(ray_app, route_prefix="/")
+
+or, with a config file, ``serve deploy serving/serve_config.yaml``.
+
+- :class:`ShelfDetectorDeployment` holds the ONNX session; concurrent ``detect`` calls are
+  gathered by ``@serve.batch`` into one session run. Batch size and wait time come from
+  ``user_config`` (``reconfigure``), so they change without a restart; replicas from
+  :class:`RayAppArgs`.
+- :class:`ApiIngress` builds the app of :mod:`serving.app` on the replica (nothing is
+  pickled), with a :class:`RemoteDetector` in place of the local model: the upload path is
+  the same code, only the detection runs in the detector deployment.
+
+The FastAPI routes are synchronous and run in the ingress replica's thread pool, so
+:class:`RemoteDetector` waits for the handle's response with ``.result()`` from a worker
+thread, never on the replica's event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+import numpy as np
+import numpy.typing as npt
+from fastapi import FastAPI
+from pydantic import BaseModel, ConfigDict, Field
+from ray import serve
+from ray.serve import Application
+from ray.serve.handle import DeploymentHandle
+
+from serving.app import create_app, local_detector
+from vision.detector import Detections, ShelfDetector
+from visitproof.settings import Settings, build_settings
+
+
+class RayAppArgs(BaseModel):
+    """Arguments of :func:`build_app` (the ``args`` of a Serve config file). Unset store
+    and model fields fall back to the ``VISITPROOF_*`` environment, as everywhere."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data_dir: str | None = None
+    database_url: str | None = None
+    detector_model: str | None = None
+    detector_threads: int | None = Field(default=None, ge=1, le=64)
+    detector_replicas: int = Field(default=1, ge=1)
+    ingress_replicas: int = Field(default=1, ge=1)
+    max_batch_size: int = Field(default=8, ge=1, le=64)
+    batch_wait_timeout_s: float = Field(default=0.01, ge=0, le=1)
+
+
+class ShelfDetectorReplica:
+    """The ONNX shelf detector, batching concurrent requests."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.detector = local_detector(Settings(**settings))
+
+    def reconfigure(self, user_config: dict[str, Any]) -> None:
+        """``{"max_batch_size": int, "batch_wait_timeout_s": float}``."""
+        batcher: Any = self.detect_batch  # serve.batch adds the setters at run time
+        batcher.set_max_batch_size(int(user_config.get("max_batch_size", 8)))
+        batcher.set_batch_wait_timeout_s(float(user_config.get("batch_wait_timeout_s", 0.01)))
+
+    def info(self) -> dict[str, Any]:
+        return {"model_version": self.detector.model_version, "imgsz": self.detector.imgsz}
+
+    @serve.batch(max_batch_size=8, batch_wait_timeout_s=0.01)
+    async def detect_batch(self, images: list[npt.NDArray[np.uint8]]) -> list[Detections]:
+        return self.detector.detect(images)
+
+    async def detect(self, image: npt.NDArray[np.uint8]) -> Detections:
+        """Detections for one (H, W, 3) uint8 BGR image, in its pixels."""
+        return await self.detect_batch(image)
+
+
+class RemoteDetector:
+    """What :func:`vision.shelf_verification.verify_shelf_photo` uses of a
+    :class:`ShelfDetector` (``imgsz``, ``model_version``, ``detect``), answered by the
+    detector deployment. Call ``detect`` from a worker thread, not an event loop."""
+
+    def __init__(self, handle: DeploymentHandle[Any], *, model_version: str, imgsz: int) -> None:
+        self.handle = handle
+        self.model_version = model_version
+        self.imgsz = imgsz
+
+    def detect(self, images: Sequence[npt.NDArray[np.uint8]]) -> list[Detections]:
+        pending = [self.handle.detect.remote(image) for image in images]
+        return [cast(Detections, response.result()) for response in pending]
+
+
+class ApiIngressReplica:
+    """The FastAPI app of :mod:`serving.app`, detecting through the detector deployment."""
+
+    def __init__(self, detector: DeploymentHandle[Any], settings: dict[str, Any]) -> None:
+        self._detector = detector
+        self._settings = Settings(**settings)
+
+    async def __serve_build_asgi_app__(self) -> FastAPI:
+        info = await self._detector.info.remote()
+        remote = RemoteDetector(self._detector, **info)
+        # The adapter has the attributes the shelf check uses; vision types it as the class.
+        return create_app(self._settings, detector=lambda _: cast(ShelfDetector, remote))
+
+
+ShelfDetectorDeployment = serve.deployment(name="ShelfDetector", max_ongoing_requests=64)(
+    ShelfDetectorReplica)
+ApiIngress = serve.deployment(name="ApiIngress", max_ongoing_requests=32)(
+    serve.ingress()(ApiIngressReplica))
+
+
+def build_app(args: RayAppArgs) -> Application:
+    """The Serve application: ingress + detector, configured by ``args``."""
+    settings = build_settings(data_dir=args.data_dir, database_url=args.database_url,
+                              detector_model=args.detector_model,
+                              detector_threads=args.detector_threads)
+    # Resolve the model path here, so every replica loads the same file.
+    settings = settings.model_copy(update={"detector_model": settings.resolved_detector_model})
+    as_dict = settings.model_dump(mode="json")
+    detector = ShelfDetectorDeployment.options(
+        num_replicas=args.detector_replicas,
+        user_config={"max_batch_size": args.max_batch_size,
+                     "batch_wait_timeout_s": args.batch_wait_timeout_s},
+    ).bind(as_dict)
+    return ApiIngress.options(num_replicas=args.ingress_replicas).bind(detector, as_dict)

@@ -1,0 +1,133 @@
+"""``/v1/checkins``: the rep's upload, and reading check-ins back within the caller's scope."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from pydantic import AwareDatetime, Json
+
+from serving.annotated_photo import annotated_jpeg
+from serving.auth import CurrentRep, CurrentUser, can_see, visible_rep_ids
+from serving.checkin_intake import photo_format
+from serving.runtime import RuntimeDep
+from serving.schemas import CheckinMeta, CheckinPublic, CheckinsPublic, ErrorPublic, VerdictPublic
+from visitproof.errors import NotFound
+from visitproof.records import Checkin, CheckinStatus
+from visitproof.store import Repository
+from visitproof.values import utc_now
+
+router = APIRouter(prefix="/v1/checkins", tags=["checkins"])
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    described = {401: "No valid bearer token (UNAUTHENTICATED).",
+                 403: "The token's role may not do this (FORBIDDEN).",
+                 404: "No such check-in in the caller's scope (NOT_FOUND).",
+                 409: "The check-in id was used with a different body (CHECKIN_ID_CONFLICT).",
+                 413: "The request body is over the upload limit (PAYLOAD_TOO_LARGE).",
+                 422: "Invalid input; `code` says what (see the README's error table).",
+                 503: "The store is busy or unavailable (STORE_UNAVAILABLE)."}
+    return {code: {"model": ErrorPublic, "description": described[code]} for code in codes}
+
+
+@router.post(
+    "", status_code=201, response_model=VerdictPublic,
+    summary="Upload a check-in: shelf photo + meta JSON",
+    responses={200: {"model": VerdictPublic,
+                      "description": "A retry of a stored check-in: the stored verdict."},
+               **_errors(401, 403, 409, 413, 422, 503)},
+)
+def upload_checkin(
+    user: CurrentRep,
+    runtime: RuntimeDep,
+    response: Response,
+    photo: Annotated[UploadFile, File(description="The shelf photo, the camera's JPEG.")],
+    meta: Annotated[Json[CheckinMeta], Form(
+        description="The check-in as a JSON string (schema: CheckinMeta).")],
+) -> VerdictPublic:
+    """Judge a check-in and store it with its verdict (201). Idempotent on ``meta.id``: a
+    retry with the same body answers 200 with the stored verdict; a different body under the
+    same id answers 409. The rep is the token's user. Only ``rep`` tokens may upload."""
+    received_at = utc_now()
+    data = photo.file.read()  # bounded by the upload limit (serving.upload_limit)
+    submission = runtime.intake.submit(
+        tenant_id=user.tenant_id, rep_id=user.user_id, meta=meta, photo=data,
+        filename=photo.filename, content_type=photo.content_type, now=received_at)
+    if submission.created:
+        runtime.metrics.count_checkin(submission.checkin.status.value)
+    else:
+        response.status_code = 200
+    return VerdictPublic.of(submission.checkin)
+
+
+@router.get("", response_model=CheckinsPublic, responses=_errors(401, 422, 503))
+def list_checkins(
+    user: CurrentUser,
+    runtime: RuntimeDep,
+    rep_id: str | None = None,
+    customer_id: str | None = None,
+    status: CheckinStatus | None = None,
+    departed_from: Annotated[AwareDatetime | None, Query(
+        alias="from", description="Departed at or after (with offset).")] = None,
+    departed_until: Annotated[AwareDatetime | None, Query(
+        alias="to", description="Departed before (with offset).")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CheckinsPublic:
+    """Check-ins the caller may see, newest departure first: a rep their own, a manager
+    their team's, a director or admin the whole tenant."""
+    with runtime.database.connect() as connection:
+        repository = Repository(connection, user.tenant_id)
+        visible = visible_rep_ids(user, repository)
+        rep_ids: frozenset[str] | None = visible
+        if rep_id is not None:
+            rep_ids = frozenset({rep_id}) & visible if visible is not None \
+                else frozenset({rep_id})
+        page, count = repository.checkins_page(
+            rep_ids=None if rep_ids is None else sorted(rep_ids), customer_id=customer_id,
+            status=status, departed_from=departed_from, departed_until=departed_until,
+            limit=limit, offset=offset)
+    return CheckinsPublic(data=[CheckinPublic.of(c) for c in page], count=count)
+
+
+@router.get("/{checkin_id}", response_model=CheckinPublic, responses=_errors(401, 404, 503))
+def get_checkin(checkin_id: UUID, user: CurrentUser, runtime: RuntimeDep) -> CheckinPublic:
+    """One check-in with its verdict; 404 when it is not in the caller's scope."""
+    return CheckinPublic.of(_visible_checkin(checkin_id, user, runtime))
+
+
+@router.get("/{checkin_id}/photo", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}},
+                             "description": "The photo as uploaded, or annotated (JPEG)."},
+                       **_errors(401, 404, 503)})
+def get_checkin_photo(
+    checkin_id: UUID, user: CurrentUser, runtime: RuntimeDep,
+    annotated: Annotated[bool, Query(
+        description="Draw the shelf verdict on it: rows, golden zone, featured packs.")] = False,
+) -> Response:
+    """The check-in's shelf photo, byte for byte as uploaded, or annotated with the verdict
+    that judged it."""
+    checkin = _visible_checkin(checkin_id, user, runtime)
+    data = runtime.photos.get(checkin.photo_sha256)
+    headers = {"Cache-Control": "private, max-age=86400"}
+    if annotated:
+        shelf = VerdictPublic.of(checkin).shelf
+        if shelf is None:
+            raise NotFound(f"check-in {checkin_id} has no shelf verdict to draw")
+        return Response(content=annotated_jpeg(data, shelf), media_type="image/jpeg",
+                        headers=headers)
+    media_type = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}.get(
+        photo_format(data) or "", "application/octet-stream")
+    return Response(content=data, media_type=media_type,
+                    headers={**headers, "ETag": f'"{checkin.photo_sha256}"'})
+
+
+def _visible_checkin(checkin_id: UUID, user: CurrentUser, runtime: RuntimeDep) -> Checkin:
+    with runtime.database.connect() as connection:
+        repository = Repository(connection, user.tenant_id)
+        checkin = repository.checkin(checkin_id)
+        if checkin is None or not can_see(user, checkin, repository):
+            raise NotFound(f"no check-in {checkin_id}")
+    return checkin

@@ -1,0 +1,111 @@
+"""The upload path through a real Ray Serve app in local mode (one app for the module):
+the FastAPI ingress deployment calling the batched detector deployment."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.builders import TENANT, make_tenant, make_upload_meta
+from tests.serving.conftest import seed, shelf_photo
+from visitproof.store import Database, Repository, open_database
+
+serve = pytest.importorskip("ray.serve", reason="ray[serve] is not installed")
+ray = pytest.importorskip("ray")
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class RayApi:
+    url: str
+    database: Database
+    tokens: dict[str, str]
+
+    def upload(self, meta: dict[str, Any], photo: bytes, who: str = "rep") -> httpx.Response:
+        return httpx.post(f"{self.url}/v1/checkins",
+                          headers={"Authorization": f"Bearer {self.tokens[who]}"},
+                          data={"meta": json.dumps(meta)},
+                          files={"photo": ("shelf.jpg", photo, "image/jpeg")}, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def ray_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayApi]:
+    from serving.ray_app import RayAppArgs, build_app
+
+    data_dir: Path = tmp_path_factory.mktemp("ray") / "var"
+    database = open_database(f"sqlite:///{data_dir / 'visitproof.sqlite3'}", create_dir=True)
+    database.migrate()
+    with database.begin() as connection:
+        Repository(connection, TENANT).put_tenant(make_tenant())
+    tokens = seed(database)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False)
+    try:
+        serve.start(http_options={"host": "127.0.0.1", "port": port})
+        serve.run(build_app(RayAppArgs(data_dir=str(data_dir), max_batch_size=4)),
+                  name="visitproof", route_prefix="/")
+        yield RayApi(url=f"http://127.0.0.1:{port}", database=database, tokens=tokens)
+    finally:
+        serve.shutdown()
+        ray.shutdown()
+        database.dispose()
+
+
+def test_an_upload_through_ray_serve_is_judged_stored_and_idempotent(ray_api: RayApi) -> None:
+    meta = make_upload_meta()
+    first = ray_api.upload(meta, shelf_photo(seed=30))
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert body["shelf"]["model_version"] == "shelf-detector-0.1.0"
+    assert body["shelf"]["image_size"] == [1280, 960]
+    assert body["fix"]["policy_version"] == "fix-integrity/1"
+    retry = ray_api.upload(meta, shelf_photo(seed=30))
+    assert retry.status_code == 200
+    assert retry.content == first.content
+    with ray_api.database.connect() as connection:
+        stored = Repository(connection, TENANT).checkins()
+    assert [str(c.id) for c in stored].count(str(meta["id"])) == 1
+
+
+def test_concurrent_uploads_share_the_batched_detector(ray_api: RayApi) -> None:
+    def upload(seed: int) -> int:
+        return ray_api.upload(make_upload_meta(), shelf_photo(seed=40 + seed)).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert list(pool.map(upload, range(6))) == [201] * 6
+    detector = serve.get_deployment_handle("ShelfDetector", app_name="visitproof")
+    assert detector.info.remote().result()["model_version"] == "shelf-detector-0.1.0"
+
+
+def test_errors_keep_their_codes_behind_ray_serve(ray_api: RayApi) -> None:
+    empty = ray_api.upload(make_upload_meta(), b"")
+    assert (empty.status_code, empty.json()["code"]) == (422, "PHOTO_EMPTY")
+    forbidden = ray_api.upload(make_upload_meta(), shelf_photo(), who="manager")
+    assert (forbidden.status_code, forbidden.json()["code"]) == (403, "FORBIDDEN")
+    assert httpx.get(f"{ray_api.url}/readyz").json()["status"] == "ready"
+
+
+def test_the_serve_config_file_names_the_typed_builder_and_valid_args() -> None:
+    import importlib
+
+    import yaml
+
+    from serving.ray_app import RayAppArgs, build_app
+
+    config = yaml.safe_load((Path(__file__).resolve().parents[2] / "serving" /
+                             "serve_config.yaml").read_text())
+    (application,) = config["applications"]
+    module, name = application["import_path"].split(":")
+    assert getattr(importlib.import_module(module), name) is build_app
+    RayAppArgs(**application["args"])

@@ -1,0 +1,244 @@
+"""The shelf detector as served: an ONNX model run by ONNX Runtime, no torch.
+
+Pipeline per image: letterbox to the model's square input (aspect kept, grey padding, as
+ultralytics trains) → batch of N images in one session run → decode the raw YOLO head
+(B, 4 + C, A): per anchor ``cx, cy, w, h`` in input pixels and C class scores in 0..1 →
+confidence filter → class-aware NMS in numpy → at most ``max_det`` boxes → boxes mapped back
+to the original image's pixels. Every result carries the model version.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import onnxruntime as ort
+
+from visitproof.errors import InvalidInput
+
+Image = npt.NDArray[np.uint8]
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+PAD_VALUE = 114  # ultralytics' letterbox grey
+# Offsets boxes per class so one NMS pass never suppresses across classes (pixels).
+_CLASS_OFFSET = 8192.0
+_MAX_CANDIDATES = 30000
+
+
+@dataclass(frozen=True, slots=True)
+class Detections:
+    """Detections of one image: (N, 4) float32 xyxy pixels, (N,) scores 0..1, (N,) class ids."""
+
+    boxes: FloatArray
+    scores: FloatArray
+    classes: IntArray
+    model_version: str
+
+    def __post_init__(self) -> None:
+        n = self.boxes.shape[0] if self.boxes.ndim == 2 else -1
+        if self.boxes.ndim != 2 or self.boxes.shape[1] != 4:
+            raise InvalidInput(f"boxes must be (N, 4), got {self.boxes.shape}")
+        if self.scores.shape != (n,) or self.classes.shape != (n,):
+            raise InvalidInput(
+                f"scores and classes must be ({n},), got {self.scores.shape}, {self.classes.shape}"
+            )
+
+    def __len__(self) -> int:
+        return int(self.boxes.shape[0])
+
+    def of_class(self, class_id: int) -> Detections:
+        """Only the detections of ``class_id``."""
+        keep = self.classes == class_id
+        return Detections(self.boxes[keep], self.scores[keep], self.classes[keep],
+                          self.model_version)
+
+
+@dataclass(frozen=True, slots=True)
+class Letterbox:
+    """How an image was fitted into the model input: ``input = image * scale + pad``."""
+
+    scale: float
+    pad_x: float
+    pad_y: float
+
+    def to_image(self, boxes: FloatArray, width: int, height: int) -> FloatArray:
+        """Map (N, 4) xyxy boxes from input pixels back to image pixels, clipped to it."""
+        out = boxes.copy()
+        out[:, [0, 2]] = (out[:, [0, 2]] - self.pad_x) / self.scale
+        out[:, [1, 3]] = (out[:, [1, 3]] - self.pad_y) / self.scale
+        out[:, [0, 2]] = out[:, [0, 2]].clip(0, width)
+        out[:, [1, 3]] = out[:, [1, 3]].clip(0, height)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorConfig:
+    """Runtime knobs. Thresholds 0..1; ``threads`` for ONNX Runtime's intra-op pool."""
+
+    conf_threshold: float = 0.25
+    iou_threshold: float = 0.7
+    max_det: int = 1000
+    threads: int = 2
+    batch_size: int = 4
+    multi_label: bool = True  # see ``decode``
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.conf_threshold <= 1.0 and 0.0 < self.iou_threshold <= 1.0):
+            raise InvalidInput(
+                f"thresholds must be in 0..1, got conf={self.conf_threshold}, "
+                f"iou={self.iou_threshold}"
+            )
+        if self.max_det < 1 or self.threads < 1 or self.batch_size < 1:
+            raise InvalidInput(
+                f"max_det, threads and batch_size must be >= 1, got {self.max_det}, "
+                f"{self.threads}, {self.batch_size}"
+            )
+
+
+def letterbox(image: Image, size: int) -> tuple[Image, Letterbox]:
+    """Fit an (H, W, 3) uint8 image into a ``size`` × ``size`` canvas, aspect kept, centred."""
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise InvalidInput(f"image must be (H, W, 3) uint8, got {image.shape} {image.dtype}")
+    h, w = image.shape[:2]
+    scale = min(size / h, size / w)
+    new_w, new_h = round(w * scale), round(h * scale)
+    resized = image if (new_w, new_h) == (w, h) else cv2.resize(
+        image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+    dw, dh = (size - new_w) / 2, (size - new_h) / 2
+    # Same rounding as ultralytics, so boxes line up with what the model saw in training.
+    top, left = round(dh - 0.1), round(dw - 0.1)
+    canvas = np.full((size, size, 3), PAD_VALUE, np.uint8)
+    canvas[top : top + new_h, left : left + new_w] = resized
+    return canvas, Letterbox(scale, float(left), float(top))
+
+
+def iou_matrix(a: FloatArray, b: FloatArray) -> FloatArray:
+    """IoU of every box in (N, 4) ``a`` with every box in (M, 4) ``b`` (xyxy); (N, M)."""
+    lt = np.maximum(a[:, None, :2], b[None, :, :2])
+    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    inter = np.prod(np.clip(rb - lt, 0, None), axis=2)
+    area_a = np.prod(a[:, 2:] - a[:, :2], axis=1)
+    area_b = np.prod(b[:, 2:] - b[:, :2], axis=1)
+    union = area_a[:, None] + area_b[None, :] - inter
+    result: FloatArray = (inter / np.maximum(union, 1e-9)).astype(np.float32)
+    return result
+
+
+def nms(boxes: FloatArray, scores: FloatArray, iou_threshold: float,
+        max_keep: int | None = None) -> IntArray:
+    """Greedy NMS over (N, 4) xyxy boxes; indices kept, highest score first.
+
+    Stops once ``max_keep`` boxes are kept: the rest could only rank lower.
+    """
+    order = np.argsort(-scores, kind="stable")
+    boxes = boxes[order]
+    keep: list[int] = []
+    alive = np.ones(len(order), bool)
+    for i in range(len(order)):
+        if not alive[i]:
+            continue
+        keep.append(i)
+        if max_keep is not None and len(keep) >= max_keep:
+            break
+        rest = np.flatnonzero(alive[i + 1 :]) + i + 1
+        if rest.size:
+            overlaps = iou_matrix(boxes[i : i + 1], boxes[rest])[0]
+            alive[rest[overlaps > iou_threshold]] = False
+    return order[np.array(keep, np.int64)].astype(np.int64)
+
+
+def decode(output: FloatArray, config: DetectorConfig) -> tuple[FloatArray, FloatArray, IntArray]:
+    """One image's raw head output (4 + C, A) → NMS'd (K, 4) xyxy input-pixel boxes, scores,
+    classes, K <= ``config.max_det``.
+
+    With ``config.multi_label`` an anchor yields a candidate for every class above the
+    threshold, not only its best class: an anchor inside a shelf row is often both a pack and
+    the row, and keeping only the argmax loses rows behind the packs.
+    """
+    scores_all = output[4:]
+    if config.multi_label:
+        classes, anchors = np.nonzero(scores_all > config.conf_threshold)
+    else:
+        best = scores_all.argmax(axis=0)
+        anchors = np.flatnonzero(scores_all[best, np.arange(scores_all.shape[1])]
+                                 > config.conf_threshold)
+        classes = best[anchors]
+    scores = scores_all[classes, anchors]
+    if scores.size > _MAX_CANDIDATES:
+        top = np.argsort(-scores, kind="stable")[:_MAX_CANDIDATES]
+        classes, anchors, scores = classes[top], anchors[top], scores[top]
+    cx, cy, w, h = output[:4, anchors]
+    boxes = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1).astype(np.float32)
+    scores, classes = scores.astype(np.float32), classes.astype(np.int64)
+    chosen = nms(boxes + classes[:, None].astype(np.float32) * _CLASS_OFFSET, scores,
+                 config.iou_threshold, config.max_det)
+    return boxes[chosen], scores[chosen], classes[chosen]
+
+
+class ShelfDetector:
+    """An ONNX Runtime session with the model's input size, class names and version."""
+
+    def __init__(self, model_path: Path, config: DetectorConfig | None = None) -> None:
+        if not model_path.is_file():
+            raise InvalidInput(f"model file not found: {model_path}")
+        self.config = config or DetectorConfig()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.config.threads
+        options.inter_op_num_threads = 1
+        try:
+            self._session = ort.InferenceSession(
+                str(model_path), options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime raises its own untyped errors
+            raise InvalidInput(f"{model_path} is not a loadable ONNX model: {error}") from error
+        meta = self._session.get_modelmeta().custom_metadata_map
+        self._input = self._session.get_inputs()[0].name
+        self.imgsz = _imgsz(meta, self._session.get_inputs()[0].shape)
+        self.class_names = _names(meta)
+        self.model_version = meta.get("model_version", model_path.stem)
+
+    def detect(self, images: Sequence[Image]) -> list[Detections]:
+        """Detect in (H, W, 3) uint8 BGR images, ``config.batch_size`` per session run."""
+        results: list[Detections] = []
+        step = self.config.batch_size
+        for start in range(0, len(images), step):
+            chunk = images[start : start + step]
+            boxed = [letterbox(image, self.imgsz) for image in chunk]
+            batch = np.stack([b[0] for b in boxed])[..., ::-1]  # BGR → RGB as trained
+            tensor = np.ascontiguousarray(batch.transpose(0, 3, 1, 2), np.float32) / 255.0
+            raw = self.raw(tensor)
+            for image, (_, box), out in zip(chunk, boxed, raw, strict=True):
+                boxes, scores, classes = decode(out, self.config)
+                h, w = image.shape[:2]
+                results.append(Detections(box.to_image(boxes, w, h), scores, classes,
+                                          self.model_version))
+        return results
+
+
+    def raw(self, tensor: FloatArray) -> FloatArray:
+        """The model's head output (B, 4 + C, A) for a (B, 3, S, S) float32 RGB 0..1 batch."""
+        if tensor.ndim != 4 or tensor.shape[1] != 3 or tensor.dtype != np.float32:
+            raise InvalidInput(f"tensor must be (B, 3, S, S) float32, got {tensor.shape} "
+                               f"{tensor.dtype}")
+        output = self._session.run(None, {self._input: tensor})[0]
+        return np.asarray(output, np.float32)
+
+
+def _imgsz(meta: dict[str, str], shape: list[object]) -> int:
+    if "imgsz" in meta:
+        return int(ast.literal_eval(meta["imgsz"])[0])
+    if isinstance(shape[2], int):
+        return shape[2]
+    raise InvalidInput("model has neither an imgsz entry in its metadata nor a fixed input size")
+
+
+def _names(meta: dict[str, str]) -> tuple[str, ...]:
+    if "names" not in meta:
+        return ("product", "shelf", "price_tag")
+    names = ast.literal_eval(meta["names"])
+    return tuple(str(names[i]) for i in sorted(names))

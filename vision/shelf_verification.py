@@ -1,0 +1,248 @@
+"""One shelf photo in, one :class:`ShelfVerdict` out: the service's eye.
+
+decode (reduced size, EXIF orientation) → quality gate → detect → shelf rows → identify the
+featured SKUs' facings → golden-zone verdict. A photo that can't be read is a ``rejected``
+verdict with the file's problem as the reason, not an exception: the rep gets an answer
+either way. Re-use checks need the tenant's history and are added by the caller
+(:func:`with_extra_reasons`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from vision.detector import Detections, ShelfDetector
+from vision.golden_zone import FeaturedPlacement, GoldenZonePolicy, golden_zone_verdict
+from vision.perceptual_hash import perceptual_hash
+from vision.photo_decode import DecodedPhoto, DecodeLimits, PhotoRejected, decode_photo
+from vision.photo_exif import PhotoExif, read_exif
+from vision.photo_quality import QualityPolicy, QualityReport, assess_quality
+from vision.product_gallery import ProductGallery
+from vision.reasons import ShelfReasonCode, reason, status_for
+from vision.shelf_geometry import GeometryPolicy, ShelfLayout, shelf_layout
+from visitproof.records import CheckinStatus, Reason
+
+CLASS_NAMES = ("product", "shelf", "price_tag")
+
+
+@dataclass(frozen=True, slots=True)
+class ShelfPolicies:
+    """Every knob of the shelf check, passed in (a director's rules become these)."""
+
+    golden_zone: GoldenZonePolicy = field(default_factory=GoldenZonePolicy)
+    quality: QualityPolicy = field(default_factory=QualityPolicy)
+    geometry: GeometryPolicy = field(default_factory=GeometryPolicy)
+    decode: DecodeLimits = field(default_factory=DecodeLimits)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductBox:
+    """One detection in original-photo pixels (xyxy), with its SKU (None = unknown or not
+    a product) and row (1 = top; 0 = on no detected row)."""
+
+    label: str
+    box: tuple[float, float, float, float]
+    score: float
+    sku: str | None = None
+    row: int = 0
+    bay: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class ShelfVerdict:
+    """The shelf part of a check-in's verdict (what the upload endpoint returns)."""
+
+    status: CheckinStatus
+    reasons: tuple[Reason, ...]
+    featured: tuple[FeaturedPlacement, ...] = ()
+    golden_zone_rows: tuple[int, ...] = ()
+    share_in_zone: float | None = None
+    detections: tuple[ProductBox, ...] = ()
+    rows_per_bay: tuple[int, ...] = ()
+    image_size: tuple[int, int] | None = None
+    perceptual_hash: int | None = None
+    exif: PhotoExif | None = None
+    quality: QualityReport | None = None
+    model_version: str | None = None
+    policy_version: str | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON object of the API and ``verify-photo --json`` (stable field names)."""
+        return {
+            "status": self.status.value,
+            "reasons": [{"code": r.code, "message": r.message} for r in self.reasons],
+            "featured": [{"sku": p.sku, "facings_in_zone": p.facings_in_zone,
+                          "facings_elsewhere": p.facings_elsewhere, "rows": list(p.rows)}
+                         for p in self.featured],
+            "golden_zone_rows": list(self.golden_zone_rows),
+            "share_in_zone": self.share_in_zone,
+            "rows_per_bay": list(self.rows_per_bay),
+            "detections": [{"label": d.label, "box": [round(v, 1) for v in d.box],
+                            "score": round(d.score, 3), "sku": d.sku, "row": d.row,
+                            "bay": d.bay} for d in self.detections],
+            "image_size": list(self.image_size) if self.image_size else None,
+            "exif": None if self.exif is None else {
+                "captured_local": _iso(self.exif.captured_local),
+                "captured_at": _iso(self.exif.captured_at),
+                "gps_time": _iso(self.exif.gps_time), "lat": self.exif.lat,
+                "lon": self.exif.lon, "problems": list(self.exif.problems)},
+            "quality": None if self.quality is None else {
+                "sharpness": round(self.quality.sharpness, 1),
+                "mean_brightness": round(self.quality.mean_brightness, 1),
+                "washed_out_share": round(self.quality.washed_out_share, 4)},
+            "model_version": self.model_version,
+            "policy_version": self.policy_version,
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+
+
+def verify_shelf_photo(data: bytes, *, detector: ShelfDetector, gallery: ProductGallery,
+                       featured: Sequence[str], policies: ShelfPolicies | None = None
+                       ) -> ShelfVerdict:
+    """Judge one shelf photo's bytes against the featured SKUs."""
+    policies = policies or ShelfPolicies()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    # The detector sees imgsz px; crops for identification want a little more.
+    limits = replace(policies.decode, target_long_side=max(detector.imgsz, 960))
+    try:
+        photo = decode_photo(data, limits)
+    except PhotoRejected as rejected:
+        return _unreadable(rejected, detector, policies, timings, started)
+    timings["decode"] = _ms(started)
+    return judge_pixels(photo, read_exif(data), detector=detector, gallery=gallery,
+                        featured=featured, policies=policies, timings=timings)
+
+
+def judge_pixels(photo: DecodedPhoto, exif: PhotoExif, *, detector: ShelfDetector,
+                 gallery: ProductGallery, featured: Sequence[str], policies: ShelfPolicies,
+                 detections: Detections | None = None,
+                 timings: dict[str, float] | None = None) -> ShelfVerdict:
+    """The verdict for decoded pixels. ``detections`` may come from a batched detector
+    call (the Ray Serve deployment); otherwise the detector runs here."""
+    timings = dict(timings or {})
+    step = time.perf_counter()
+    quality = assess_quality(photo.pixels, photo.original_size, policies.quality)
+    photo_hash = perceptual_hash(photo.pixels)
+    timings["quality"] = _ms(step)
+    step = time.perf_counter()
+    if detections is None:
+        (detections,) = detector.detect([np.ascontiguousarray(photo.pixels[..., ::-1])])
+    timings["detect"] = _ms(step)
+    step = time.perf_counter()
+    layout = shelf_layout(detections, photo.pixels.shape[0], policies.geometry)
+    skus = _identify(photo, layout, gallery, featured)
+    timings["identify"] = _ms(step)
+    step = time.perf_counter()
+    reasons: list[Reason] = list(quality.reasons)
+    reasons += [reason(ShelfReasonCode(code)) for code in exif.problems
+                if code in ShelfReasonCode.__members__]
+    unknown = [sku for sku in featured if sku not in gallery.skus]
+    reasons += [reason(ShelfReasonCode.FEATURED_UNKNOWN_SKU, sku=sku) for sku in unknown]
+    placements: tuple[FeaturedPlacement, ...] = ()
+    golden_rows: tuple[int, ...] = ()
+    share: float | None = None
+    if not layout.found:
+        reasons.append(reason(ShelfReasonCode.NO_SHELF_FOUND))
+    else:
+        if _featured_in_cut_bay(layout, skus, featured):
+            # Rows count from the top (and heights from the fixture's extent): with the top
+            # outside the frame, "row 2" is a guess, and a guess must not decide a bonus.
+            reasons.append(reason(ShelfReasonCode.FIXTURE_CUT_OFF))
+        verdict = golden_zone_verdict(layout, skus, [s for s in featured if s not in unknown],
+                                      policies.golden_zone)
+        placements, golden_rows, share = verdict.featured, verdict.golden_rows, \
+            verdict.share_in_zone
+        reasons += verdict.reasons
+    timings["verdict"] = _ms(step)
+    timings["total"] = sum(timings.values())
+    return ShelfVerdict(
+        status=status_for(reasons), reasons=tuple(reasons), featured=placements,
+        golden_zone_rows=golden_rows, share_in_zone=share,
+        detections=_boxes(detections, layout, skus, photo.scale),
+        rows_per_bay=layout.rows_per_bay, image_size=photo.original_size,
+        perceptual_hash=photo_hash, exif=exif, quality=quality,
+        model_version=detector.model_version, policy_version=policies.golden_zone.version,
+        timings_ms=timings)
+
+
+def with_extra_reasons(verdict: ShelfVerdict, extra: Sequence[Reason]) -> ShelfVerdict:
+    """The verdict with re-use (or other history) reasons added and its status recomputed."""
+    if not extra:
+        return verdict
+    reasons = (*verdict.reasons, *extra)
+    return replace(verdict, reasons=reasons, status=status_for(reasons))
+
+
+def _identify(photo: DecodedPhoto, layout: ShelfLayout, gallery: ProductGallery,
+              featured: Sequence[str]) -> list[str | None]:
+    boxes = layout.product_boxes
+    if len(boxes) == 0 or not featured:
+        return [None] * len(boxes)
+    height, width = photo.pixels.shape[:2]
+    crops = []
+    for x0, y0, x1, y1 in boxes.astype(int):
+        x0, y0 = max(x0, 0), max(y0, 0)
+        x1, y1 = min(max(x1, x0 + 2), width), min(max(y1, y0 + 2), height)
+        crops.append(photo.pixels[y0:y1, x0:x1])
+    crops = [c if c.shape[0] >= 2 and c.shape[1] >= 2 else np.zeros((2, 2, 3), np.uint8)
+             for c in crops]
+    return [found.sku for found in gallery.identify(crops, only=featured)]
+
+
+def _featured_in_cut_bay(layout: ShelfLayout, skus: Sequence[str | None],
+                         featured: Sequence[str]) -> bool:
+    """Whether a featured facing stands in a bay whose top is outside the photo."""
+    cut = set(layout.top_cut_bays)
+    return any(sku in featured and int(bay) in cut
+               for sku, bay in zip(skus, layout.product_bays, strict=True))
+
+
+def _boxes(detections: Detections, layout: ShelfLayout, skus: Sequence[str | None],
+           scale: float) -> tuple[ProductBox, ...]:
+    inverse = 1.0 / scale
+    result = [ProductBox(label="product", box=_scaled(box, inverse), score=float(score),
+                         sku=sku, row=int(row), bay=int(bay))
+              for box, score, sku, row, bay in zip(layout.product_boxes, layout.product_scores,
+                                                   skus, layout.product_rows,
+                                                   layout.product_bays, strict=True)]
+    row_of_band = {tuple(round(v, 2) for v in row.box): row for row in layout.rows}
+    for box, score, label in zip(detections.boxes, detections.scores, detections.classes,
+                                 strict=True):
+        if int(label) == 0:
+            continue  # products were placed above
+        name = CLASS_NAMES[int(label)] if int(label) < len(CLASS_NAMES) else str(label)
+        band = row_of_band.get(tuple(round(float(v), 2) for v in box))
+        result.append(ProductBox(label=name, box=_scaled(box, inverse), score=float(score),
+                                 row=band.row if band else 0, bay=band.bay if band else -1))
+    return tuple(result)
+
+
+def _unreadable(rejected: PhotoRejected, detector: ShelfDetector, policies: ShelfPolicies,
+                timings: dict[str, float], started: float) -> ShelfVerdict:
+    timings["decode"] = _ms(started)
+    timings["total"] = timings["decode"]
+    code = ShelfReasonCode(rejected.code)
+    return ShelfVerdict(status=CheckinStatus.REJECTED,
+                        reasons=(reason(code, detail=rejected.message),),
+                        model_version=detector.model_version,
+                        policy_version=policies.golden_zone.version, timings_ms=timings)
+
+
+def _scaled(box: Any, factor: float) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(v) * factor for v in box)
+    return (x0, y0, x1, y1)
+
+
+def _ms(since: float) -> float:
+    return (time.perf_counter() - since) * 1000.0
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat()

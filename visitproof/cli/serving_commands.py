@@ -1,0 +1,100 @@
+"""``visitproof tokens create`` and ``visitproof serve``: running the HTTP API.
+
+``serve`` runs the FastAPI app under uvicorn in this process; with ``--ray`` (or
+``--address``) it hosts it on Ray Serve instead, the detector as its own batched deployment
+(:mod:`serving.ray_app`, needs ``ray[serve]``).
+"""
+
+from __future__ import annotations
+
+import signal
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+
+from visitproof.cli.options import DataDirOption, TenantOption, open_current_store, settings_for
+from visitproof.errors import InvalidInput
+from visitproof.settings import Settings
+from visitproof.values import utc_now
+
+tokens_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(tokens_app, name="tokens")
+    app.command("serve")(serve)
+
+
+@tokens_app.command("create")
+def create_token(
+    user: Annotated[str, typer.Option(help="User id; for a rep, the rep id.")],
+    role: Annotated[str, typer.Option(help="rep, manager, director or admin.")],
+    team: Annotated[str | None, typer.Option(help="The manager's team id.")] = None,
+    expires_days: Annotated[float | None, typer.Option(
+        help="Days until the token expires (default: never).")] = None,
+    data_dir: DataDirOption = None,
+    tenant: TenantOption = None,
+) -> None:
+    """Create a bearer token and print it: it is shown this once, only its hash is kept."""
+    from serving.auth import issue_token
+
+    settings = settings_for(data_dir, tenant)
+    database = open_current_store(settings)
+    now = utc_now()
+    expires_at = now + timedelta(days=expires_days) if expires_days is not None else None
+    token = issue_token(database, tenant_id=settings.tenant, user_id=user, role=role,
+                        team_id=team, expires_at=expires_at, now=now)
+    database.dispose()
+    typer.echo(token)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    use_ray: Annotated[bool, typer.Option(
+        "--ray/--no-ray", help="Host on Ray Serve (starts a local Ray unless --address).")
+    ] = False,
+    address: Annotated[str | None, typer.Option(
+        help="Join this Ray cluster (implies --ray), e.g. ray://head:10001 or auto.")] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Serve the HTTP API (docs at http://HOST:PORT/docs)."""
+    settings = settings_for(data_dir)
+    open_current_store(settings).dispose()  # fail here, with the CLI's message, if not ready
+    if use_ray or address is not None:
+        _serve_on_ray(settings, host, port, address)
+        return
+    import uvicorn
+
+    from serving.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port)
+
+
+def _serve_on_ray(settings: Settings, host: str, port: int, address: str | None) -> None:
+    try:
+        import ray
+        from ray import serve as ray_serve
+    except ImportError:
+        raise InvalidInput("--ray needs Ray Serve: pip install 'ray[serve]'",
+                           code="RAY_MISSING") from None
+    from serving.ray_app import RayAppArgs, build_app
+
+    ray.init(address=address)
+    ray_serve.start(http_options={"host": host, "port": port})
+    args = RayAppArgs(data_dir=str(settings.data_dir.resolve()),
+                      database_url=settings.database_url,
+                      detector_model=str(settings.resolved_detector_model))
+    # SIGTERM (and SIGINT, which a background job inherits ignored) become
+    # KeyboardInterrupt, so Serve and the local Ray are shut down, not orphaned.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    typer.echo(f"serving on Ray at http://{host}:{port} (docs at /docs); Ctrl-C stops")
+    try:
+        ray_serve.run(build_app(args), name="visitproof", route_prefix="/", blocking=True)
+    except KeyboardInterrupt:
+        typer.echo("stopping")
+    finally:
+        ray_serve.shutdown()  # type: ignore[no-untyped-call]  # untyped in ray
+        ray.shutdown()
