@@ -83,8 +83,7 @@ def issue_token(database: Database, *, tenant_id: str, user_id: str, role: Role 
     token = secrets.token_urlsafe(32)
     with database.begin() as connection:
         repository = Repository(connection, tenant_id)
-        if repository.tenant() is None:
-            raise NotFound(f"no tenant {tenant_id!r}")
+        repository.require_tenant()
         if role is Role.REP and user_id not in {rep.id for rep in repository.reps()}:
             raise NotFound(f"no rep {user_id!r} in tenant {tenant_id!r}")
         connection.execute(sa.insert(api_tokens), [{

@@ -40,7 +40,6 @@ from visitproof.records import (
 if TYPE_CHECKING:
     from geo.routes import Visits
     from phi.tables import PhiTables
-    from vision.detector import Detections
 
 TENANT = "acme"
 DAY = datetime(2026, 11, 3, tzinfo=UTC)
@@ -188,33 +187,6 @@ def make_fix_inputs(*, north_m: float = 23.4, east_m: float = -11.7, accuracy_m:
             "departed_at": when(departed), "photo_captured_at": when(captured),
             "submitted_at": when(submitted), "device_submitted_at": when(device),
             "is_mock": mock}
-
-
-def make_detections(*, products: Iterable[tuple[float, float, float, float]] = (),
-                    shelves: Iterable[tuple[float, float, float, float]] = (),
-                    score: float = 0.9, model: str = "test-model") -> Detections:
-    """Detections from xyxy pixel boxes: class 0 for ``products``, 1 for ``shelves``."""
-    import numpy as np
-
-    from vision.detector import Detections
-
-    product_boxes, shelf_boxes = list(products), list(shelves)
-    boxes = np.array(product_boxes + shelf_boxes, dtype=np.float32).reshape(-1, 4)
-    classes = np.array([0] * len(product_boxes) + [1] * len(shelf_boxes), dtype=np.int64)
-    return Detections(boxes, np.full(len(boxes), score, dtype=np.float32), classes, model)
-
-
-def make_gondola(rows: int = 5, *, left: float = 100, width: float = 800, top: float = 50,
-                 row_height: float = 150) -> list[tuple[float, float, float, float]]:
-    """Shelf row bands of one bay, top to bottom, as xyxy pixel boxes."""
-    return [(left, top + i * row_height, left + width, top + (i + 1) * row_height)
-            for i in range(rows)]
-
-
-def on_row(band: tuple[float, float, float, float], x: float,
-           width: float = 60) -> tuple[float, float, float, float]:
-    """A product box standing on ``band`` at horizontal position ``x``."""
-    return (x, band[1] + 20, x + width, band[3] - 10)
 
 
 def make_territory(territory_id: str = "t1",

@@ -53,7 +53,7 @@ def trim_reference(image: Image, tolerance: int = _TRIM_TOLERANCE) -> Image:
     """The (h, w, 3) part of a studio shot (H, W, 3) that differs from its plain background.
 
     The background colour is the median of the four corners; an image with no pixel
-    further than ``tolerance`` from it is returned whole.
+    further than ``tolerance`` from it, or whose pack would be under 4 px, is returned whole.
     """
     if image.ndim != 3 or image.shape[2] != 3:
         raise InvalidInput(f"reference must be (H, W, 3), got {image.shape}")
@@ -63,7 +63,9 @@ def trim_reference(image: Image, tolerance: int = _TRIM_TOLERANCE) -> Image:
     ys, xs = np.nonzero(differs)
     if ys.size == 0:
         return image
-    return image[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    trimmed = image[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    # A speck on a blank shot is no pack: keep the whole image rather than a sliver.
+    return trimmed if min(trimmed.shape[:2]) >= 4 else image
 
 
 class ProductEmbedder:

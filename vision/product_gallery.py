@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from vision.product_embedder import trim_reference
 from vision.product_features import colour_histograms, product_descriptors
 from visitproof.errors import InvalidInput
 
@@ -65,7 +66,7 @@ class ProductGallery:
                                    f"got {len(images)}", code="BAD_REFERENCES")
             skus.append(sku)
             for image in images:
-                crops.append(trim_background(image))
+                crops.append(trim_reference(image))
                 owners.append(len(skus) - 1)
         self.skus: tuple[str, ...] = tuple(skus)
         self._owners = np.array(owners, dtype=np.int64)
@@ -110,15 +111,3 @@ class ProductGallery:
                 result[int(index)] = Identification(sku=None, similarity=top)
         return result
 
-
-def trim_background(image: npt.NDArray[np.uint8], tolerance: int = 12) -> npt.NDArray[np.uint8]:
-    """Crop a pack shot to the pack: drop the border whose colour matches the corners
-    (reference photos are taken on a plain background; shelf crops are tight)."""
-    corners = np.stack([image[0, 0], image[0, -1], image[-1, 0], image[-1, -1]]).astype(np.int16)
-    background = np.median(corners, axis=0)
-    foreground = np.abs(image.astype(np.int16) - background).max(axis=2) > tolerance
-    rows, columns = np.nonzero(foreground)
-    if rows.size == 0:
-        return image
-    trimmed = image[rows.min():rows.max() + 1, columns.min():columns.max() + 1]
-    return trimmed if min(trimmed.shape[:2]) >= 4 else image

@@ -31,13 +31,14 @@ FloatArray = npt.NDArray[np.float32]
 
 @dataclass(frozen=True, slots=True)
 class GeometryPolicy:
-    """Thresholds. ``min_shelf_score`` filters weak band detections; ``bay_overlap`` is the
-    x-overlap (share of the narrower band) that puts two bands in one bay; ``edge_margin``
-    (share of the image height) decides when a band touches the frame's edge."""
+    """Thresholds. ``min_shelf_score`` filters weak band detections;
+    ``side_by_side_overlap`` is the vertical overlap (share of the shorter band) from which
+    two bands stand side by side (different bays) rather than stack; ``edge_margin`` (share
+    of the image height) decides when a band touches the frame's edge."""
 
     min_shelf_score: float = 0.35
     min_product_score: float = 0.25
-    bay_overlap: float = 0.5
+    side_by_side_overlap: float = 0.5
     edge_margin: float = 0.01
 
 
@@ -91,7 +92,7 @@ def shelf_layout(detections: Detections, image_height: int,
         return ShelfLayout(rows=(), rows_per_bay=(), product_boxes=products,
                            product_scores=scores, product_rows=empty, product_bays=empty - 1,
                            extent=None, top_cut=False, bottom_cut=False)
-    bay_of_band = _bays(bands, policy.bay_overlap)
+    bay_of_band = _bays(bands, policy.side_by_side_overlap)
     rows: list[ShelfRow] = []
     row_of_band = np.zeros(len(bands), dtype=np.int64)
     rows_per_bay: list[int] = []
@@ -137,7 +138,7 @@ def _top_cut_bays(rows: list[ShelfRow], products: FloatArray,
     return tuple(sorted(cut))
 
 
-def _bays(bands: FloatArray, min_overlap: float) -> npt.NDArray[np.int64]:
+def _bays(bands: FloatArray, side_by_side: float) -> npt.NDArray[np.int64]:
     """Bay index per band, bays numbered left to right."""
     count = len(bands)
     parent = list(range(count))
@@ -159,7 +160,7 @@ def _bays(bands: FloatArray, min_overlap: float) -> npt.NDArray[np.int64]:
     stacked = (np.minimum(bands[:, None, 3], bands[None, :, 3])
                - np.maximum(bands[:, None, 1], bands[None, :, 1]))
     shorter = np.minimum(heights[:, None], heights[None, :])
-    linked = mutual & (stacked < min_overlap * np.maximum(shorter, 1e-6))
+    linked = mutual & (stacked < side_by_side * np.maximum(shorter, 1e-6))
     for i, j in zip(*np.nonzero(np.triu(linked, 1)), strict=True):
         parent[root(int(i))] = root(int(j))
     roots = np.array([root(i) for i in range(count)])

@@ -124,7 +124,7 @@ def require_timezone(name: str, field: str = "timezone") -> str:
 
 
 def utc_now() -> datetime:
-    """The server clock, tz-aware UTC, truncated to microseconds like the store keeps it."""
+    """The server clock, tz-aware UTC."""
     return datetime.now(UTC)
 
 

@@ -177,7 +177,7 @@ def test_a_rep_uploads_as_themselves_whatever_the_token_tenant(
 
 
 @pytest.mark.parametrize(("kwargs", "error", "code"), [
-    ({"tenant_id": "nobody", "user_id": "r1", "role": "rep"}, NotFound, "NOT_FOUND"),
+    ({"tenant_id": "nobody", "user_id": "r1", "role": "rep"}, NotFound, "TENANT_NOT_FOUND"),
     ({"tenant_id": TENANT, "user_id": "r404", "role": "rep"}, NotFound, "NOT_FOUND"),
     ({"tenant_id": TENANT, "user_id": "m1", "role": "manager"}, InvalidValue,
      "MISSING_FIELD"),

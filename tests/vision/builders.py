@@ -29,3 +29,24 @@ def make_truth(boxes: Sequence[BoxRow], classes: Sequence[int] | None = None) ->
     n = len(boxes)
     return GroundTruthBoxes(np.array(boxes, np.float32).reshape(n, 4),
                             np.array(classes if classes is not None else [0] * n, np.int64))
+
+
+def shelf_detections(*, products: Sequence[BoxRow] = (), shelves: Sequence[BoxRow] = (),
+                     score: float = 0.9) -> Detections:
+    """Detections from xyxy pixel boxes: class 0 for ``products``, 1 for ``shelves``."""
+    boxes = [*products, *shelves]
+    return make_detections(boxes, [score] * len(boxes),
+                           [0] * len(products) + [1] * len(shelves))
+
+
+def make_gondola(rows: int = 5, *, left: float = 100, width: float = 800, top: float = 50,
+                 row_height: float = 150) -> list[tuple[float, float, float, float]]:
+    """Shelf row bands of one bay, top to bottom, as xyxy pixel boxes."""
+    return [(left, top + i * row_height, left + width, top + (i + 1) * row_height)
+            for i in range(rows)]
+
+
+def on_row(band: tuple[float, float, float, float], x: float,
+           width: float = 60) -> tuple[float, float, float, float]:
+    """A product box standing on ``band`` at horizontal position ``x``."""
+    return (x, band[1] + 20, x + width, band[3] - 10)

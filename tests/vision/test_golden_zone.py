@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.builders import make_detections, make_gondola, on_row
+from tests.vision.builders import make_gondola, on_row, shelf_detections
 from vision.golden_zone import (
     GoldenZonePolicy,
     PassRule,
@@ -23,7 +23,7 @@ def verdict(placed: list[tuple[int, str | None]], featured: list[str],
             policy: GoldenZonePolicy | None = None):  # type: ignore[no-untyped-def]
     """``placed``: (row, sku) per product facing."""
     products = [on_row(BANDS[row - 1], 120 + 70 * n) for n, (row, _) in enumerate(placed)]
-    layout = shelf_layout(make_detections(products=products, shelves=BANDS), 1000)
+    layout = shelf_layout(shelf_detections(products=products, shelves=BANDS), 1000)
     return golden_zone_verdict(layout, [sku for _, sku in placed], featured,
                                policy or GoldenZonePolicy())
 
@@ -78,7 +78,7 @@ def test_height_band_in_cm_picks_rows_by_height() -> None:
 
 
 def test_mismatched_identities_are_refused() -> None:
-    layout = shelf_layout(make_detections(products=[on_row(BANDS[1], 100)], shelves=BANDS),
+    layout = shelf_layout(shelf_detections(products=[on_row(BANDS[1], 100)], shelves=BANDS),
                           1000)
     with pytest.raises(InvalidInput, match="one entry per product box"):
         golden_zone_verdict(layout, [], ["A"], GoldenZonePolicy())
@@ -110,7 +110,7 @@ def test_verdict_is_unchanged_when_facings_shift_along_their_row(
     products = [on_row(BANDS[row - 1], 120 + 70 * n) for n, (row, _) in enumerate(placed)]
     moved = [(x0 + shift, y0, x1 + shift, y1) for x0, y0, x1, y1 in products]
     skus = [sku for _, sku in placed]
-    results = [golden_zone_verdict(shelf_layout(make_detections(products=boxes, shelves=BANDS),
+    results = [golden_zone_verdict(shelf_layout(shelf_detections(products=boxes, shelves=BANDS),
                                                 1000), skus, ["A", "B"], GoldenZonePolicy())
                for boxes in (products, moved)]
     assert results[0] == results[1]

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.builders import make_detections
+from tests.vision.builders import shelf_detections
 from tests.vision.photos import encode
 from vision.photo_decode import decode_photo
 from vision.photo_exif import read_exif
@@ -79,7 +79,7 @@ def test_laid_shelf_verdicts(gallery: ProductGallery, detector, featured: list[i
     skus = [CATALOGUE[i].sku for i in featured]
     verdict = judge_pixels(decode_photo(data), read_exif(data), detector=detector,
                            gallery=gallery, featured=skus, policies=ShelfPolicies(),
-                           detections=make_detections(products=products, shelves=bands))
+                           detections=shelf_detections(products=products, shelves=bands))
     assert verdict.status.value == status
     assert [r.code for r in verdict.reasons] == codes
     assert verdict.golden_zone_rows == (2, 3)

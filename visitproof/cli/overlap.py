@@ -36,7 +36,7 @@ from geo.overlap_outputs import (
 from geo.routes import WGS84, Period, metric_crs, visits_frame
 from geo.territory_overlap import OverlapPolicy
 from visitproof.cli.options import DataDirOption, TenantOption, open_current_store, settings_for
-from visitproof.errors import InvalidInput, NotFound
+from visitproof.errors import InvalidInput
 from visitproof.records import CheckinStatus
 from visitproof.store import Repository, tables
 from visitproof.values import parse_utc, utc_now
@@ -79,10 +79,7 @@ def overlap(
     database = open_current_store(settings)
     try:
         with database.connect() as connection:
-            record = Repository(connection, settings.tenant).tenant()
-            if record is None:
-                raise NotFound(f"tenant {settings.tenant!r} is not in the store; run "
-                               "`visitproof init` or pass --tenant", code="TENANT_NOT_FOUND")
+            record = Repository(connection, settings.tenant).require_tenant()
             whole = _period(date_from, date_to, record.timezone)
             judged_at = min(whole.end, utc_now() if now is None else parse_utc(now, "--now"))
             inputs = _inputs(connection, settings.tenant, until=whole.end)

@@ -30,7 +30,7 @@ from visitproof.cli.options import (
     open_current_store,
     settings_for,
 )
-from visitproof.errors import InvalidInput, NotFound
+from visitproof.errors import InvalidInput
 from visitproof.store import Repository
 from visitproof.values import parse_utc, utc_now
 
@@ -107,10 +107,7 @@ def _load(data_dir: Path | None, tenant: str | None) -> tuple[PhiTables, str]:
     database = open_current_store(settings)
     try:
         with database.connect() as connection:
-            record = Repository(connection, settings.tenant).tenant()
-            if record is None:
-                raise NotFound(f"tenant {settings.tenant!r} is not in the store; run "
-                               "`visitproof init` or pass --tenant", code="TENANT_NOT_FOUND")
+            record = Repository(connection, settings.tenant).require_tenant()
             return tables_from_store(connection, settings.tenant), record.timezone
     finally:
         database.dispose()

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from visitproof.cli.options import DataDirOption, TenantOption, open_current_store, settings_for
-from visitproof.errors import NotFound
 from visitproof.file_export import write_csv
 from visitproof.file_import import KINDS, read_import_file
 from visitproof.records import Contact, Customer, Lead, Rep, Tenant
@@ -60,9 +59,7 @@ def import_file(
     database = open_current_store(settings)
     with database.begin() as connection:
         repository = Repository(connection, settings.tenant)
-        if repository.tenant() is None:
-            raise NotFound(f"tenant {settings.tenant!r} does not exist; run `visitproof init "
-                           f"--tenant {settings.tenant}`")
+        repository.require_tenant()
         batch = read_import_file(
             file, kind, tenant_id=settings.tenant,
             known_reps=repository.ids("reps"), known_customers=repository.ids("customers"))

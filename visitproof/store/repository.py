@@ -20,7 +20,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from visitproof.errors import InvalidValue
+from visitproof.errors import InvalidValue, NotFound
 from visitproof.records import (
     ActionOutcome,
     Checkin,
@@ -60,6 +60,16 @@ class Repository:
             sa.select(tables.tenants).where(tables.tenants.c.id == self.tenant_id)
         ).mappings().first()
         return rows.tenant_from(row) if row is not None else None
+
+    def require_tenant(self) -> Tenant:
+        """This repository's tenant; :class:`NotFound` (``TENANT_NOT_FOUND``) if the store
+        has no such tenant, saying how to create it."""
+        tenant = self.tenant()
+        if tenant is None:
+            raise NotFound(f"tenant {self.tenant_id!r} is not in the store; run `visitproof "
+                           f"init --tenant {self.tenant_id}` or pass another --tenant",
+                           code="TENANT_NOT_FOUND")
+        return tenant
 
     # -- reference data ------------------------------------------------------------------
 
