@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from serving.checkin_intake import CheckinIntake, IntakePolicies
 from serving.errors import install_error_handlers
 from serving.metrics import Metrics, MetricsMiddleware
-from serving.routes import checkins, health
+from serving.routes import actions, checkins, contacts, health, leads, pages, reports, rules
 from serving.runtime import Runtime
 from serving.upload_limit import UploadLimit
 from vision.detector import DetectorConfig, ShelfDetector
@@ -66,8 +66,8 @@ def create_app(settings: Settings, *,
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.include_router(checkins.router)
-    app.include_router(health.router)
+    for module in (checkins, leads, contacts, actions, rules, reports, pages, health):
+        app.include_router(module.router)
     # Added last = outermost: the limit applies before anything reads the body, and the
     # metrics see every answer, the limit's 413s included.
     app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
