@@ -6,9 +6,18 @@ The serving layer's own failures, which have no meaning outside HTTP:
     ├── Unauthenticated     401 UNAUTHENTICATED      no, malformed, unknown, expired or
     │                                                revoked bearer token
     ├── Forbidden           403 FORBIDDEN            the role may not do this at all
-    └── CheckinIdConflict   409 CHECKIN_ID_CONFLICT  check-in id already used with another body
+    ├── CheckinIdConflict   409 CHECKIN_ID_CONFLICT  check-in id already used with another body
+    ├── LeadIdConflict      409 LEAD_ID_CONFLICT     lead id already used with another body
+    ├── TouchIdConflict     409 TOUCH_ID_CONFLICT    lead-touch id already used ...
+    ├── ContactIdConflict   409 CONTACT_ID_CONFLICT  contact id already used for another customer
+    └── ActionAlreadyCompleted
+                            409 ACTION_ALREADY_COMPLETED  the next action was already completed
+                                                     (by someone else, or differently)
     PayloadTooLarge         413 PAYLOAD_TOO_LARGE    a Starlette HTTPException, so FastAPI's
                                                      body parser lets it through
+    (rate limit)            429 RATE_LIMITED         the caller's token bucket is empty;
+                                                     answered by serving.rate_limit before
+                                                     the body is read, with Retry-After
 
 and the mapping of everything else (see :func:`install_error_handlers`):
 
@@ -66,6 +75,26 @@ class Forbidden(ApiError):
 class CheckinIdConflict(ApiError):
     status_code = 409
     code = "CHECKIN_ID_CONFLICT"
+
+
+class LeadIdConflict(ApiError):
+    status_code = 409
+    code = "LEAD_ID_CONFLICT"
+
+
+class TouchIdConflict(ApiError):
+    status_code = 409
+    code = "TOUCH_ID_CONFLICT"
+
+
+class ContactIdConflict(ApiError):
+    status_code = 409
+    code = "CONTACT_ID_CONFLICT"
+
+
+class ActionAlreadyCompleted(ApiError):
+    status_code = 409
+    code = "ACTION_ALREADY_COMPLETED"
 
 
 class PayloadTooLarge(StarletteHTTPException):

@@ -1,7 +1,128 @@
-"""``/v1/actions``: next actions (from check-ins) and marking them done."""
+"""``/v1/actions``: next actions (from check-ins) and marking them done.
+
+Every check-in carries one next action, so an action is addressed by its check-in's id and
+seen by whoever may see the check-in: a rep their own, a manager their team's, a director or
+admin the whole tenant. Any of them may mark a visible action done; ``completed_by`` records
+who did (a manager closing an action for a rep shows as the manager), because action closure
+feeds the PHI and so every completion must be traceable to a person.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
+from sqlalchemy.exc import IntegrityError
+
+from serving.auth import CurrentUser, can_see, visible_rep_ids
+from serving.errors import ActionAlreadyCompleted
+from serving.runtime import RuntimeDep
+from serving.schemas_crm import (
+    ActionComplete,
+    ActionPublic,
+    ActionsPublic,
+    ActionState,
+    documented_errors,
+    require_not_future,
+)
+from visitproof.errors import InvalidValue, NotFound
+from visitproof.records import ActionOutcome
+from visitproof.store import Repository
+from visitproof.values import require_text, utc_now
 
 router = APIRouter(prefix="/v1/actions", tags=["actions"])
+
+
+_DESCRIBED = {
+    401: "No valid bearer token (UNAUTHENTICATED).",
+    404: "No such check-in in the caller's scope (NOT_FOUND).",
+    409: "The action was already completed with another time, note or user "
+         "(ACTION_ALREADY_COMPLETED).",
+    422: "Invalid input; `code` says what: NAIVE_TIMESTAMP, BAD_TIMESTAMP, FUTURE_TIMESTAMP, "
+         "TIME_ORDER, EMPTY_FIELD, TOO_LONG, MISSING_FIELD, UNKNOWN_ENUM_VALUE, ...",
+    503: "The store is busy or unavailable (STORE_UNAVAILABLE).",
+}
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return documented_errors({code: _DESCRIBED[code] for code in codes})
+
+
+@router.get("", response_model=ActionsPublic, responses=_errors(401, 422, 503))
+def list_actions(
+    user: CurrentUser,
+    runtime: RuntimeDep,
+    state: Annotated[ActionState | None, Query(
+        description="open: not yet done; done: completed. Both when absent.")] = None,
+    rep_id: str | None = None,
+    customer_id: str | None = None,
+    due_from: Annotated[AwareDatetime | None, Query(
+        description="Due at or after (with offset).")] = None,
+    due_until: Annotated[AwareDatetime | None, Query(
+        description="Due before (with offset).")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ActionsPublic:
+    """Next actions of the check-ins the caller may see, earliest due first."""
+    with runtime.database.connect() as connection:
+        repository = Repository(connection, user.tenant_id)
+        visible = visible_rep_ids(user, repository)
+        rep_ids = None if visible is None else sorted(visible)
+        if rep_id is not None:
+            rep_ids = [rep_id] if visible is None or rep_id in visible else []
+        page, count = repository.next_actions_page(
+            rep_ids=rep_ids, customer_id=customer_id,
+            done=None if state is None else state is ActionState.DONE,
+            due_from=due_from, due_until=due_until, limit=limit, offset=offset)
+    return ActionsPublic(data=[ActionPublic.of(checkin, outcome) for checkin, outcome in page],
+                         count=count)
+
+
+@router.post(
+    "/{checkin_id}/complete", status_code=201, response_model=ActionPublic,
+    summary="Mark a check-in's next action done",
+    responses={200: {"model": ActionPublic,
+                     "description": "A retry of a stored completion: the action as stored."},
+               **_errors(401, 404, 409, 422, 503)},
+)
+def complete_action(checkin_id: UUID, body: ActionComplete, user: CurrentUser,
+                    runtime: RuntimeDep, response: Response) -> ActionPublic:
+    """Store that the action was done at ``completed_at`` by the caller (201).
+    ``completed_at`` may not be in the future (``FUTURE_TIMESTAMP``) nor before the visit
+    began (``TIME_ORDER``). Idempotent: the same time and note again by the same user
+    answers 200; anything else on a completed action answers 409
+    ``ACTION_ALREADY_COMPLETED``."""
+    now = utc_now()
+    note = None if body.note is None else require_text(body.note, "note")
+    with runtime.database.connect() as connection:
+        repository = Repository(connection, user.tenant_id)
+        checkin = repository.checkin(checkin_id)
+        if checkin is None or not can_see(user, checkin, repository):
+            raise NotFound(f"no check-in {checkin_id}")
+    outcome = ActionOutcome(tenant_id=user.tenant_id, checkin_id=checkin.id,
+                            completed_at=body.completed_at, completed_by=user.user_id,
+                            note=note)
+    require_not_future(outcome.completed_at, "completed_at", now)
+    if outcome.completed_at < checkin.arrived_at:
+        raise InvalidValue("completed_at", f"{outcome.completed_at.isoformat()} is before the "
+                           f"visit began ({checkin.arrived_at.isoformat()})", code="TIME_ORDER")
+    try:
+        with runtime.database.begin() as connection:
+            repository = Repository(connection, user.tenant_id)
+            stored = repository.action_outcome(checkin.id)
+            if stored is None:
+                repository.add_action_outcome(outcome)
+                return ActionPublic.of(checkin, outcome)
+    except IntegrityError:  # a concurrent twin committed first
+        with runtime.database.connect() as connection:
+            stored = Repository(connection, user.tenant_id).action_outcome(checkin_id)
+        if stored is None:
+            raise
+    if stored != outcome:
+        raise ActionAlreadyCompleted(
+            f"the next action of check-in {checkin_id} was already completed at "
+            f"{stored.completed_at.isoformat()} by {stored.completed_by}")
+    response.status_code = 200
+    return ActionPublic.of(checkin, stored)

@@ -1,7 +1,117 @@
-"""``/v1/contacts``: a customer's decision makers, within the caller's scope."""
+"""``/v1/contacts``: a customer's decision makers, within the caller's scope.
+
+A customer is in scope for a rep assigned to it, for the manager of any of its assigned
+reps, and for a director or admin (every customer of the tenant). Within scope anyone may
+read the contacts and create or update them: reps meet the decision makers and know their
+roles first, and customer penetration (distinct roles touched, a PHI component) is only as
+good as this list. A customer out of scope is answered like one that does not exist.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy.exc import IntegrityError
+
+from serving.auth import CurrentUser, User, visible_rep_ids
+from serving.errors import ContactIdConflict
+from serving.runtime import Runtime, RuntimeDep
+from serving.schemas_crm import ContactPublic, ContactPut, ContactsPublic, documented_errors
+from visitproof.errors import InvalidValue, NotFound
+from visitproof.records import Contact, Customer, DecisionRole
+from visitproof.store import Repository
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
+
+
+_DESCRIBED = {
+    401: "No valid bearer token (UNAUTHENTICATED).",
+    404: "No such customer in the caller's scope (NOT_FOUND).",
+    409: "The contact id belongs to another customer's contact (CONTACT_ID_CONFLICT).",
+    422: "Invalid input; `code` says what: MISSING_FIELD, EMPTY_FIELD, UNKNOWN_ENUM_VALUE, "
+         "BAD_IDENTIFIER, UNKNOWN_CUSTOMER, TOO_LONG, ...",
+    503: "The store is busy or unavailable (STORE_UNAVAILABLE).",
+}
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return documented_errors({code: _DESCRIBED[code] for code in codes})
+
+
+@router.get("", response_model=ContactsPublic, responses=_errors(401, 404, 422, 503))
+def list_contacts(
+    user: CurrentUser,
+    runtime: RuntimeDep,
+    customer_id: Annotated[str | None, Query(
+        description="Only this customer's contacts (404 when it is not in scope).")] = None,
+    role: DecisionRole | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ContactsPublic:
+    """Contacts of the customers the caller may see, by customer then name."""
+    with runtime.database.connect() as connection:
+        repository = Repository(connection, user.tenant_id)
+        visible = visible_rep_ids(user, repository)
+        if customer_id is not None and _visible_customer(customer_id, visible,
+                                                         repository) is None:
+            raise NotFound(f"no customer {customer_id!r}")
+        page, count = repository.contacts_page(
+            rep_ids=None if visible is None else sorted(visible), customer_id=customer_id,
+            role=role, limit=limit, offset=offset)
+    return ContactsPublic(data=[ContactPublic.of(contact) for contact in page], count=count)
+
+
+@router.post(
+    "", status_code=201, response_model=ContactPublic,
+    summary="Create or update a customer's contact",
+    responses={200: {"model": ContactPublic,
+                     "description": "The contact existed: it is updated (or unchanged)."},
+               **_errors(401, 409, 422, 503)},
+)
+def put_contact(body: ContactPut, user: CurrentUser, runtime: RuntimeDep,
+                response: Response) -> ContactPublic:
+    """Create the contact (201) or update its name and role under the same id (200). The
+    customer must be in the caller's scope (422 ``UNKNOWN_CUSTOMER`` otherwise, like one
+    that does not exist); a contact never moves to another customer (409
+    ``CONTACT_ID_CONFLICT``)."""
+    contact = Contact(tenant_id=user.tenant_id, id=body.id, customer_id=body.customer_id,
+                      name=body.name, role=body.role)
+    try:
+        existed = _store_contact(contact, user, runtime)
+    except IntegrityError:  # a concurrent twin inserted it first: now it is an update
+        existed = _store_contact(contact, user, runtime)
+    if existed:
+        response.status_code = 200
+    return ContactPublic.of(contact)
+
+
+def _store_contact(contact: Contact, user: User, runtime: Runtime) -> bool:
+    """Insert or update ``contact`` in one transaction; whether it existed before."""
+    with runtime.database.begin() as connection:
+        repository = Repository(connection, user.tenant_id)
+        _require_customer(contact.customer_id, user, repository)
+        stored = repository.contact(contact.id)
+        if stored is not None and stored.customer_id != contact.customer_id:
+            raise ContactIdConflict(f"contact id {contact.id!r} is already used for another "
+                                    "customer; send a new id for a new contact")
+        repository.put_contacts([contact])
+    return stored is not None
+
+
+def _require_customer(customer_id: str, user: User, repository: Repository) -> Customer:
+    customer = _visible_customer(customer_id, visible_rep_ids(user, repository), repository)
+    if customer is None:
+        raise InvalidValue("customer_id", f"no customer {customer_id!r} among your customers",
+                           code="UNKNOWN_CUSTOMER")
+    return customer
+
+
+def _visible_customer(customer_id: str, visible: frozenset[str] | None,
+                      repository: Repository) -> Customer | None:
+    """The customer, if it exists and one of its assigned reps is visible (None: all are)."""
+    customer = repository.customer(customer_id)
+    if customer is None or (visible is not None
+                            and not visible.intersection(customer.assigned_rep_ids)):
+        return None
+    return customer

@@ -27,6 +27,7 @@ from visitproof.records import (
     CheckinStatus,
     Contact,
     Customer,
+    DecisionRole,
     Lead,
     LeadTouch,
     Product,
@@ -34,6 +35,7 @@ from visitproof.records import (
     Team,
     Tenant,
     Territory,
+    Tier,
     Verification,
 )
 from visitproof.store import rows, tables
@@ -379,6 +381,177 @@ class Repository:
         return [(str(row.id), row.customer_id, row.submitted_at,
                  row.photo_phash & ((1 << 64) - 1), CheckinStatus(row.status))
                 for row in found]
+
+    # -- leads, contacts and next actions (the /v1 CRM endpoints) --------------------------
+
+    def lead(self, lead_id: str) -> Lead | None:
+        """One lead by id, or None."""
+        c = tables.leads.c
+        row = self.connection.execute(
+            sa.select(tables.leads).where(c.tenant_id == self.tenant_id, c.id == lead_id)
+        ).mappings().first()
+        return rows.lead_from(row) if row is not None else None
+
+    def add_lead(self, lead: Lead) -> None:
+        """Insert a new lead. Raises IntegrityError on a known id (a retried create)."""
+        self._require_own(lead.tenant_id)
+        self.connection.execute(sa.insert(tables.leads), [rows.lead_row(lead)])
+
+    def leads_page(self, *, rep_ids: Sequence[str] | None = None,
+                   include_unassigned: bool = True, tier: Tier | None = None,
+                   channel: str | None = None, touched: bool | None = None,
+                   created_from: datetime | None = None,
+                   created_until: datetime | None = None, limit: int = 100,
+                   offset: int = 0) -> tuple[list[Lead], int]:
+        """One page of leads (newest intake first) and the number matching in all.
+
+        ``rep_ids`` None means every lead; otherwise leads assigned to one of ``rep_ids``
+        and, with ``include_unassigned``, leads assigned to nobody. ``touched`` False keeps
+        only leads without a first touch. ``created_until`` is exclusive.
+        """
+        c = tables.leads.c
+        conditions: list[sa.ColumnElement[bool]] = [c.tenant_id == self.tenant_id]
+        if rep_ids is not None:
+            owned = c.assigned_rep_id.in_(list(rep_ids))
+            conditions.append(sa.or_(owned, c.assigned_rep_id.is_(None))
+                              if include_unassigned else owned)
+        if tier is not None:
+            conditions.append(c.tier == tier.value)
+        if channel is not None:
+            conditions.append(c.channel == channel)
+        if touched is not None:
+            conditions.append(c.first_touch_at.is_not(None) if touched
+                              else c.first_touch_at.is_(None))
+        if created_from is not None:
+            conditions.append(c.created_at >= created_from)
+        if created_until is not None:
+            conditions.append(c.created_at < created_until)
+        count = self.connection.execute(
+            sa.select(sa.func.count()).select_from(tables.leads).where(*conditions)
+        ).scalar_one()
+        found = self.connection.execute(
+            sa.select(tables.leads).where(*conditions)
+            .order_by(c.created_at.desc(), c.id).limit(limit).offset(offset)).mappings()
+        return [rows.lead_from(row) for row in found], count
+
+    def assign_lead(self, lead_id: str, rep_id: str, assigned_at: datetime) -> None:
+        """Give ``lead_id`` to ``rep_id`` (replacing any owner) from ``assigned_at`` (UTC)."""
+        c = tables.leads.c
+        self.connection.execute(
+            sa.update(tables.leads).where(c.tenant_id == self.tenant_id, c.id == lead_id)
+            .values(assigned_rep_id=rep_id, assigned_at=assigned_at))
+
+    def lead_touch(self, touch_id: str) -> LeadTouch | None:
+        """One lead touch by id, or None."""
+        c = tables.lead_touches.c
+        row = self.connection.execute(
+            sa.select(tables.lead_touches).where(c.tenant_id == self.tenant_id,
+                                                 c.id == touch_id)).mappings().first()
+        return rows.lead_touch_from(row) if row is not None else None
+
+    def touches_of_lead(self, lead_id: str) -> list[LeadTouch]:
+        """Every touch of ``lead_id``, oldest first."""
+        c = tables.lead_touches.c
+        found = self.connection.execute(
+            sa.select(tables.lead_touches).where(c.tenant_id == self.tenant_id,
+                                                 c.lead_id == lead_id)
+            .order_by(c.at, c.id)).mappings()
+        return [rows.lead_touch_from(row) for row in found]
+
+    def add_lead_touch(self, touch: LeadTouch) -> None:
+        """Insert a touch and move its lead's ``first_touch_at`` back to ``touch.at`` when
+        the touch is the earliest so far (phones upload out of order). Raises
+        IntegrityError on a known touch id; :class:`NotFound` for an unknown lead."""
+        self._require_own(touch.tenant_id)
+        lead = self.lead(touch.lead_id)
+        if lead is None:
+            raise NotFound(f"no lead {touch.lead_id!r}")
+        self.connection.execute(sa.insert(tables.lead_touches), [rows.lead_touch_row(touch)])
+        if lead.first_touch_at is None or touch.at < lead.first_touch_at:
+            c = tables.leads.c
+            self.connection.execute(
+                sa.update(tables.leads).where(c.tenant_id == self.tenant_id,
+                                              c.id == touch.lead_id)
+                .values(first_touch_at=touch.at))
+
+    def contact(self, contact_id: str) -> Contact | None:
+        """One contact by id, or None."""
+        c = tables.contacts.c
+        row = self.connection.execute(
+            sa.select(tables.contacts).where(c.tenant_id == self.tenant_id,
+                                             c.id == contact_id)).mappings().first()
+        return rows.contact_from(row) if row is not None else None
+
+    def contacts_page(self, *, rep_ids: Sequence[str] | None = None,
+                      customer_id: str | None = None, role: DecisionRole | None = None,
+                      limit: int = 100, offset: int = 0) -> tuple[list[Contact], int]:
+        """One page of contacts (by customer, then name) and the number matching in all.
+        ``rep_ids`` None means every customer's contacts; otherwise only those of customers
+        assigned to one of ``rep_ids`` (an empty sequence matches nothing)."""
+        c = tables.contacts.c
+        conditions: list[sa.ColumnElement[bool]] = [c.tenant_id == self.tenant_id]
+        if rep_ids is not None:
+            link = tables.customer_reps.c
+            conditions.append(c.customer_id.in_(
+                sa.select(link.customer_id).where(link.tenant_id == self.tenant_id,
+                                                  link.rep_id.in_(list(rep_ids)))))
+        if customer_id is not None:
+            conditions.append(c.customer_id == customer_id)
+        if role is not None:
+            conditions.append(c.role == role.value)
+        count = self.connection.execute(
+            sa.select(sa.func.count()).select_from(tables.contacts).where(*conditions)
+        ).scalar_one()
+        found = self.connection.execute(
+            sa.select(tables.contacts).where(*conditions)
+            .order_by(c.customer_id, c.name, c.id).limit(limit).offset(offset)).mappings()
+        return [rows.contact_from(row) for row in found], count
+
+    def action_outcome(self, checkin_id: UUID) -> ActionOutcome | None:
+        """The completion of a check-in's next action, or None while it is open."""
+        c = tables.action_outcomes.c
+        row = self.connection.execute(
+            sa.select(tables.action_outcomes).where(c.tenant_id == self.tenant_id,
+                                                    c.checkin_id == checkin_id)
+        ).mappings().first()
+        return rows.action_outcome_from(row) if row is not None else None
+
+    def next_actions_page(self, *, rep_ids: Sequence[str] | None = None,
+                          customer_id: str | None = None, done: bool | None = None,
+                          due_from: datetime | None = None, due_until: datetime | None = None,
+                          limit: int = 100, offset: int = 0
+                          ) -> tuple[list[tuple[Checkin, ActionOutcome | None]], int]:
+        """One page of check-ins' next actions, earliest due first, each with its outcome
+        (None while open), and the number matching in all. ``rep_ids`` None means every
+        rep; ``done`` True/False keeps completed/open actions; ``due_until`` is exclusive."""
+        c, o = tables.checkins.c, tables.action_outcomes.c
+        joined = tables.checkins.outerjoin(
+            tables.action_outcomes, sa.and_(o.tenant_id == c.tenant_id,
+                                            o.checkin_id == c.id))
+        conditions: list[sa.ColumnElement[bool]] = [c.tenant_id == self.tenant_id]
+        if rep_ids is not None:
+            conditions.append(c.rep_id.in_(list(rep_ids)))
+        if customer_id is not None:
+            conditions.append(c.customer_id == customer_id)
+        if done is not None:
+            conditions.append(o.checkin_id.is_not(None) if done else o.checkin_id.is_(None))
+        if due_from is not None:
+            conditions.append(c.next_action_due_at >= due_from)
+        if due_until is not None:
+            conditions.append(c.next_action_due_at < due_until)
+        count = self.connection.execute(
+            sa.select(sa.func.count()).select_from(joined).where(*conditions)).scalar_one()
+        ids = list(self.connection.execute(
+            sa.select(c.id).select_from(joined).where(*conditions)
+            .order_by(c.next_action_due_at, c.id).limit(limit).offset(offset)).scalars())
+        if not ids:
+            return [], count
+        by_id = {checkin.id: checkin for checkin in self.checkins(ids=ids)}
+        outcomes = {row["checkin_id"]: rows.action_outcome_from(row)
+                    for row in self.connection.execute(
+                        sa.select(tables.action_outcomes).where(
+                            o.tenant_id == self.tenant_id, o.checkin_id.in_(ids))).mappings()}
+        return [(by_id[checkin_id], outcomes.get(checkin_id)) for checkin_id in ids], count
 
 
 def _chunks(items: list[_R], size: int) -> Iterable[list[_R]]:

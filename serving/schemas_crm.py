@@ -1,0 +1,257 @@
+"""The HTTP shapes of leads, lead touches, contacts and next actions.
+
+Same conventions as :mod:`serving.schemas`: input models are strict (unknown fields refused,
+timestamps need a UTC offset and are converted to UTC), range rules and the stable codes
+behind them belong to the domain records (:mod:`visitproof.records`), and ids are chosen by
+the client so that a retried request can be recognised. ``*Public`` models are what the API
+answers; times in them are UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from serving.schemas import ErrorPublic, UtcInstant
+from visitproof.errors import InvalidValue
+from visitproof.records import (
+    ActionOutcome,
+    Checkin,
+    CheckinStatus,
+    Contact,
+    DecisionRole,
+    Lead,
+    LeadTouch,
+    NextActionKind,
+    Tier,
+    TouchKind,
+)
+
+FUTURE_TIMESTAMP = "FUTURE_TIMESTAMP"
+CLOCK_TOLERANCE = timedelta(minutes=2)
+"""How far a client's timestamp may run ahead of the server clock (phone clocks drift; the
+fix checks allow the same two minutes)."""
+
+# FastAPI validates a JSON body as Python objects, where pydantic's strict mode would want
+# enum and UUID instances; lax mode is safe for these fields (it never turns numbers into
+# strings), except that it reads numbers as Unix times: ``ClientInstant`` refuses them.
+_STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+def _timestamp_text(value: Any) -> Any:
+    if not isinstance(value, str | datetime):
+        raise PydanticCustomError("datetime_type", "Input should be an ISO 8601 timestamp "
+                                  "with an offset, e.g. 2026-11-03T09:15:00+08:00")
+    return value
+
+
+ClientInstant = Annotated[UtcInstant, BeforeValidator(_timestamp_text)]
+"""A :data:`~serving.schemas.UtcInstant` that must arrive as text (no Unix numbers)."""
+_ID = Field(max_length=128, description="Chosen by the client (letters, digits, ._:@-), "
+            "re-sent unchanged on a retry.")
+
+
+class LeadCreate(BaseModel):
+    """``POST /v1/leads``: a new lead from marketing. ``channel`` and ``tier`` are
+    mandatory (a null counts as missing); the first-touch clock starts when it is stored."""
+
+    model_config = _STRICT
+
+    id: str = _ID
+    channel: str = Field(max_length=200, description="Where the lead came from.",
+                         examples=["search ads - orthopaedics keywords"])
+    tier: Tier = Field(description="A: buys a competitor's equivalent; B: a decision maker "
+                       "said yes in principle; C: price enquiry only.")
+    customer_id: str | None = Field(default=None, max_length=128,
+                                    description="The customer, when it is already known.")
+    contact_name: str | None = Field(default=None, max_length=200,
+                                     examples=["Dr Zhang, head of equipment"])
+
+    @field_validator("channel", "tier", mode="before")
+    @classmethod
+    def _null_is_missing(cls, value: Any) -> Any:
+        if value is None:
+            raise PydanticCustomError("missing", "Field required (null is not a value)")
+        return value
+
+
+class LeadAssign(BaseModel):
+    """``POST /v1/leads/{id}/assign``: the rep who owns the lead from now on."""
+
+    model_config = _STRICT
+
+    rep_id: str = Field(max_length=128)
+
+
+class LeadTouchCreate(BaseModel):
+    """``POST /v1/leads/{id}/touches``: the calling rep touched the lead. A ``visit`` names
+    the check-in that proves it; calls and messages name none."""
+
+    model_config = _STRICT
+
+    id: str = _ID
+    kind: TouchKind
+    at: ClientInstant = Field(description="When the touch happened (with offset).")
+    checkin_id: UUID | None = Field(default=None,
+                                    description="The rep's check-in, for a visit.")
+
+
+class LeadTouchPublic(BaseModel):
+    id: str
+    lead_id: str
+    rep_id: str
+    kind: TouchKind
+    at: datetime
+    checkin_id: UUID | None
+
+    @classmethod
+    def of(cls, touch: LeadTouch) -> LeadTouchPublic:
+        return cls(id=touch.id, lead_id=touch.lead_id, rep_id=touch.rep_id, kind=touch.kind,
+                   at=touch.at, checkin_id=touch.checkin_id)
+
+
+class LeadPublic(BaseModel):
+    """A stored lead. ``created_at`` (intake) and ``assigned_at`` are the server's clock."""
+
+    id: str
+    channel: str
+    tier: Tier
+    created_at: datetime
+    customer_id: str | None
+    contact_name: str | None
+    assigned_rep_id: str | None
+    assigned_at: datetime | None
+    first_touch_at: datetime | None
+
+    @classmethod
+    def of(cls, lead: Lead) -> LeadPublic:
+        return cls(id=lead.id, channel=lead.channel, tier=lead.tier,
+                   created_at=lead.created_at, customer_id=lead.customer_id,
+                   contact_name=lead.contact_name, assigned_rep_id=lead.assigned_rep_id,
+                   assigned_at=lead.assigned_at, first_touch_at=lead.first_touch_at)
+
+
+class LeadDetailPublic(LeadPublic):
+    """A lead with every touch, oldest first."""
+
+    touches: list[LeadTouchPublic]
+
+    @classmethod
+    def with_touches(cls, lead: Lead, touches: list[LeadTouch]) -> LeadDetailPublic:
+        return cls(**LeadPublic.of(lead).model_dump(),
+                   touches=[LeadTouchPublic.of(touch) for touch in touches])
+
+
+class LeadsPublic(BaseModel):
+    """One page of leads (newest intake first); ``count`` matches in all pages."""
+
+    data: list[LeadPublic]
+    count: int
+
+
+class ContactPut(BaseModel):
+    """``POST /v1/contacts``: create a customer's contact, or update it under the same id
+    (a contact stays with its customer)."""
+
+    model_config = _STRICT
+
+    id: str = _ID
+    customer_id: str = Field(max_length=128)
+    name: str = Field(max_length=200, examples=["Dr Zhang"])
+    role: DecisionRole
+
+
+class ContactPublic(BaseModel):
+    id: str
+    customer_id: str
+    name: str
+    role: DecisionRole
+
+    @classmethod
+    def of(cls, contact: Contact) -> ContactPublic:
+        return cls(id=contact.id, customer_id=contact.customer_id, name=contact.name,
+                   role=contact.role)
+
+
+class ContactsPublic(BaseModel):
+    """One page of contacts (by customer, then name); ``count`` matches in all pages."""
+
+    data: list[ContactPublic]
+    count: int
+
+
+class ActionState(StrEnum):
+    """A next action is ``open`` until someone marks it ``done``."""
+
+    OPEN = "open"
+    DONE = "done"
+
+
+class ActionComplete(BaseModel):
+    """``POST /v1/actions/{checkin_id}/complete``: when the action was done (not in the
+    future, not before the visit began), with an optional note."""
+
+    model_config = _STRICT
+
+    completed_at: ClientInstant
+    note: str | None = Field(default=None, max_length=2000,
+                             examples=["draft contract sent by e-mail"])
+
+
+class ActionPublic(BaseModel):
+    """A check-in's next action and, once done, who completed it when."""
+
+    checkin_id: UUID
+    rep_id: str
+    customer_id: str
+    checkin_status: CheckinStatus
+    text: str
+    kind: NextActionKind
+    due_at: datetime
+    contact_id: str | None
+    state: ActionState
+    completed_at: datetime | None
+    completed_by: str | None
+    note: str | None
+
+    @classmethod
+    def of(cls, checkin: Checkin, outcome: ActionOutcome | None) -> ActionPublic:
+        action = checkin.next_action
+        return cls(checkin_id=checkin.id, rep_id=checkin.rep_id,
+                   customer_id=checkin.customer_id, checkin_status=checkin.status,
+                   text=action.text, kind=action.kind, due_at=action.due_at,
+                   contact_id=action.contact_id,
+                   state=ActionState.OPEN if outcome is None else ActionState.DONE,
+                   completed_at=None if outcome is None else outcome.completed_at,
+                   completed_by=None if outcome is None else outcome.completed_by,
+                   note=None if outcome is None else outcome.note)
+
+
+class ActionsPublic(BaseModel):
+    """One page of next actions (earliest due first); ``count`` matches in all pages."""
+
+    data: list[ActionPublic]
+    count: int
+
+
+def require_not_future(value: datetime, field: str, now: datetime) -> datetime:
+    """``value`` unless it is more than :data:`CLOCK_TOLERANCE` after ``now`` (UTC):
+    :class:`InvalidValue` ``FUTURE_TIMESTAMP`` otherwise (nothing is done in the future)."""
+    if value > now + CLOCK_TOLERANCE:
+        raise InvalidValue(field, f"{value.isoformat()} is after the server clock "
+                           f"({now.isoformat()}); send when it actually happened",
+                           code=FUTURE_TIMESTAMP)
+    return value
+
+
+def documented_errors(described: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for error statuses: each an :class:`ErrorPublic` with the
+    route's own description (which codes it answers and why)."""
+    return {status: {"model": ErrorPublic, "description": text}
+            for status, text in described.items()}
