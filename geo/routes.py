@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
@@ -310,3 +311,27 @@ def _utc_column(column: pd.Series, name: str) -> pd.Series:
     if not isinstance(parsed.dtype, pd.DatetimeTZDtype):
         raise naive
     return parsed.dt.tz_convert("UTC")
+
+
+def local_days(first: date, last: date, zone: ZoneInfo) -> Period:
+    """The local days ``first`` to ``last`` (inclusive) as UTC instants."""
+    return Period(datetime.combine(first, time(), zone),
+                  datetime.combine(last + timedelta(days=1), time(), zone),
+                  name=f"{first}..{last}")
+
+
+def calendar_weeks(whole: Period, timezone: str) -> list[Period]:
+    """Calendar weeks (Monday to Sunday, local time) within ``whole``, clipped to it; none
+    for a range of a week or less."""
+    zone = ZoneInfo(timezone)
+    first = whole.start.astimezone(zone).date()
+    last = (whole.end.astimezone(zone) - timedelta(days=1)).date()
+    if (last - first).days < 7:
+        return []
+    weeks, monday = [], first - timedelta(days=first.weekday())
+    while monday <= last:
+        start = max(monday, first)
+        end = min(monday + timedelta(days=7), last + timedelta(days=1))
+        weeks.append(local_days(start, end - timedelta(days=1), zone))
+        monday += timedelta(days=7)
+    return weeks

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,11 +34,11 @@ from geo.overlap_outputs import (
 )
 from geo.routes import WGS84, Period
 from geo.territory_overlap import OverlapPolicy
+from tests.browser import headless_chromium
 from tests.builders import DAY, HANGZHOU, make_customer, make_visits, shifted
 from visitproof.errors import InvalidValue
 
 GOLDEN = Path(__file__).parent / "golden" / "overlap_map.png"
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 WINDOW = (1280, 720)
 # Screenshots differ between machines by antialiasing and font hinting, not by layout: at
 # most 1.5% of pixels may differ by more than 48 of 255 in any channel.
@@ -120,26 +119,10 @@ def test_periods_measured_in_different_crs_raise() -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    webdriver = pytest.importorskip("selenium.webdriver")
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("Debian chromium and chromedriver are not installed")
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="vp-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                 f"--window-size={WINDOW[0]},{WINDOW[1]}", "--hide-scrollbars",
-                 "--force-device-scale-factor=1", "--font-render-hinting=none"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    try:
+    with headless_chromium(window=WINDOW, flags=(
+            "--hide-scrollbars", "--force-device-scale-factor=1",
+            "--font-render-hinting=none")) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _open(browser: Any, url: str) -> None:

@@ -12,33 +12,26 @@ whole period and, for ranges longer than a week, each calendar week in it.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-import geopandas as gpd
-import pandas as pd
-import shapely
-import sqlalchemy as sa
 import typer
-from sqlalchemy.engine import Connection
 
-from geo.coverage import sites_frame
 from geo.overlap_map import OSM_TILES, MapOptions, write_overlap_map
 from geo.overlap_outputs import (
-    OverlapInputs,
     OverlapReport,
     build_overlap_report,
     report_to_dict,
     write_outputs,
 )
-from geo.routes import WGS84, Period, metric_crs, visits_frame
+from geo.routes import Period, calendar_weeks, local_days, metric_crs
+from geo.store_reader import overlap_inputs
 from geo.territory_overlap import OverlapPolicy
 from visitproof.cli.options import DataDirOption, TenantOption, open_current_store, settings_for
 from visitproof.errors import InvalidInput
-from visitproof.records import CheckinStatus
-from visitproof.store import Repository, tables
+from visitproof.store import Repository
 from visitproof.values import parse_utc, utc_now
 
 
@@ -82,14 +75,14 @@ def overlap(
             record = Repository(connection, settings.tenant).require_tenant()
             whole = _period(date_from, date_to, record.timezone)
             judged_at = min(whole.end, utc_now() if now is None else parse_utc(now, "--now"))
-            inputs = _inputs(connection, settings.tenant, until=whole.end)
+            inputs = overlap_inputs(connection, settings.tenant, until=whole.end)
     finally:
         database.dispose()
     if inputs.sites.frame.empty:
         raise InvalidInput(f"tenant {settings.tenant!r} has no customers yet",
                            code="EMPTY_INPUT")
     crs = metric_crs(inputs.sites.frame["lon"], inputs.sites.frame["lat"])
-    periods = [whole, *_weeks(whole, record.timezone)]
+    periods = [whole, *calendar_weeks(whole, record.timezone)]
     ranked = None if ranking is None else [r.strip() for r in ranking.split(",") if r.strip()]
     reports = [build_overlap_report(inputs, p, min(p.end, judged_at), policy, crs=crs,
                                     ranking=ranked) for p in periods]
@@ -109,31 +102,7 @@ def _period(date_from: str, date_to: str, timezone: str) -> Period:
     first, last = _date(date_from, "--from"), _date(date_to, "--to")
     if last < first:
         raise InvalidInput(f"--to {last} is before --from {first}", code="TIME_ORDER")
-    return _local_days(first, last, zone)
-
-
-def _weeks(whole: Period, timezone: str) -> list[Period]:
-    """Calendar weeks (Monday to Sunday, local time) within ``whole``, clipped to it; none
-    for a range of a week or less."""
-    zone = ZoneInfo(timezone)
-    first = whole.start.astimezone(zone).date()
-    last = (whole.end.astimezone(zone) - timedelta(days=1)).date()
-    if (last - first).days < 7:
-        return []
-    weeks, monday = [], first - timedelta(days=first.weekday())
-    while monday <= last:
-        start = max(monday, first)
-        end = min(monday + timedelta(days=7), last + timedelta(days=1))
-        weeks.append(_local_days(start, end - timedelta(days=1), zone))
-        monday += timedelta(days=7)
-    return weeks
-
-
-def _local_days(first: date, last: date, zone: ZoneInfo) -> Period:
-    """The local days ``first`` to ``last`` (inclusive) as UTC instants."""
-    return Period(datetime.combine(first, time(), zone),
-                  datetime.combine(last + timedelta(days=1), time(), zone),
-                  name=f"{first}..{last}")
+    return local_days(first, last, zone)
 
 
 def _date(text: str, option: str) -> date:
@@ -142,42 +111,6 @@ def _date(text: str, option: str) -> date:
     except ValueError:
         raise InvalidInput(f"{option}: expected a date like 2026-11-01, got {text!r}",
                            code="BAD_DATE") from None
-
-
-def _inputs(connection: Connection, tenant: str, *, until: datetime) -> OverlapInputs:
-    """Read only the columns the analysis needs, straight into frames: at 20,000 customers
-    and a year of check-ins, building records first would dominate the run time."""
-    c, k, link = tables.checkins.c, tables.customers.c, tables.customer_reps.c
-    customers = pd.DataFrame(connection.execute(
-        sa.select(k.id.label("customer_id"), k.name, k.tier, k.lon, k.lat, k.territory_id)
-        .where(k.tenant_id == tenant).order_by(k.id)).all(),
-        columns=["customer_id", "name", "tier", "lon", "lat", "territory_id"])
-    assigned: dict[str, list[str]] = {}
-    for customer_id, rep_id in connection.execute(
-            sa.select(link.customer_id, link.rep_id).where(link.tenant_id == tenant)
-            .order_by(link.customer_id, link.position)):
-        assigned.setdefault(customer_id, []).append(rep_id)
-    customers["assigned_rep_ids"] = [tuple(assigned.get(i, ())) for i in
-                                     customers["customer_id"]]
-    # Every verified visit up to the period's end: coverage needs each customer's last touch,
-    # however long ago it was.
-    visits = pd.DataFrame(connection.execute(
-        sa.select(c.rep_id, c.customer_id, c.arrived_at, c.departed_at, k.lon, k.lat)
-        .join(tables.customers, sa.and_(k.tenant_id == c.tenant_id, k.id == c.customer_id))
-        .where(c.tenant_id == tenant, c.status == CheckinStatus.VERIFIED.value,
-               c.departed_at < until)).all(),
-        columns=["rep_id", "customer_id", "arrived_at", "departed_at", "lon", "lat"])
-    r, t = tables.reps.c, tables.territories.c
-    reps = connection.execute(sa.select(r.id, r.name, r.territory_id)
-                              .where(r.tenant_id == tenant)).all()
-    areas = connection.execute(sa.select(t.id, t.area_wkt).where(t.tenant_id == tenant)).all()
-    territories = gpd.GeoSeries(shapely.from_wkt([a.area_wkt for a in areas]),
-                                index=pd.Index([a.id for a in areas], dtype=object),
-                                crs=WGS84)
-    return OverlapInputs(visits=visits_frame(visits), sites=sites_frame(customers),
-                         territories=territories,
-                         rep_territory={rep.id: rep.territory_id for rep in reps},
-                         rep_names={rep.id: rep.name for rep in reps})
 
 
 def _summary(report: OverlapReport) -> str:

@@ -1,0 +1,1 @@
+"""Server-rendered manager pages: layout, error page and the check-in pages."""

@@ -1,0 +1,154 @@
+"""The check-in pages: the recent list (status and reasons) and one check-in's drill-down
+(its fields, each check's verdict with reason messages, and the annotated shelf photo).
+
+Both render the API's own answers (:class:`~serving.schemas.CheckinsPublic`,
+:class:`~serving.schemas.CheckinPublic`), so a page never shows what the API would not.
+Times are shown in the tenant's time zone, with the zone named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from html import escape
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from serving.pages.layout import page
+from serving.schemas import CheckinPublic, CheckinsPublic, ReasonPublic
+from visitproof.records import CheckinStatus
+
+
+def checkins_page(checkins: CheckinsPublic, *, timezone: str, filters: Mapping[str, str],
+                  limit: int, offset: int) -> str:
+    """The list page: one row per check-in, newest departure first, with paging links that
+    keep ``filters`` (query parameters already in effect)."""
+    zone = ZoneInfo(timezone)
+    statuses = "".join(
+        f"<option value='{s.value}'{' selected' if filters.get('status') == s.value else ''}>"
+        f"{s.value}</option>" for s in CheckinStatus)
+    form = ("<form class='filters' method='get'>"
+            f"<label>rep <input name='rep_id' value='{escape(filters.get('rep_id', ''))}' "
+            "size='10'></label>"
+            f"<label>customer <input name='customer_id' "
+            f"value='{escape(filters.get('customer_id', ''))}' size='10'></label>"
+            f"<label>status <select name='status'><option value=''>any</option>{statuses}"
+            "</select></label><button type='submit'>Filter</button></form>")
+    rows = []
+    for c in checkins.data:
+        rows.append(
+            f"<tr data-checkin-id='{c.id}'><td><a href='/manager/checkins/{c.id}'>"
+            f"{_local(c.departed_at, zone)}</a></td><td>{escape(c.rep_id)}</td>"
+            f"<td>{escape(c.customer_id)}</td>{_status_cell(c.status)}"
+            f"<td>{_reasons(c.verdict.reasons)}</td></tr>")
+    table = ("<table id='vp-checkins'><thead><tr><th>departed</th><th>rep</th>"
+             "<th>customer</th><th>status</th><th>reasons</th></tr></thead><tbody>"
+             f"{''.join(rows)}</tbody></table>") if rows else "<p>No check-ins match.</p>"
+    shown_to = offset + len(checkins.data)
+    summary = (f"<p class='muted'>{offset + 1 if rows else 0}–{shown_to} of "
+               f"{checkins.count}, newest departure first; times in {escape(timezone)}.</p>")
+    paging = []
+    if offset > 0:
+        paging.append(_page_link("← newer", filters, limit, max(offset - limit, 0)))
+    if shown_to < checkins.count:
+        paging.append(_page_link("older →", filters, limit, shown_to))
+    return page("Recent check-ins", form + summary + table + " ".join(paging))
+
+
+def checkin_page(checkin: CheckinPublic, *, timezone: str) -> str:
+    """One check-in: what the rep sent, each check's verdict, and the annotated photo."""
+    zone = ZoneInfo(timezone)
+    verdict = checkin.verdict
+    fix, action, commitment = checkin.fix, checkin.next_action, checkin.commitment
+    fields = [
+        ("check-in id", f"<code>{checkin.id}</code>"),
+        ("rep", escape(checkin.rep_id)), ("customer", escape(checkin.customer_id)),
+        ("arrived", _local(checkin.arrived_at, zone)),
+        ("departed", _local(checkin.departed_at, zone)),
+        ("photo captured", _local(checkin.photo_captured_at, zone)),
+        ("submitted (server)", _local(checkin.submitted_at, zone)),
+        ("submitted (phone clock)", _local(checkin.device_submitted_at, zone)),
+        ("GPS fix", f"{fix.lat:.6f}, {fix.lon:.6f} ±{fix.accuracy_m:g} m at "
+                    f"{_local(fix.fix_time, zone)} ({escape(fix.provider)}"
+                    f"{', MOCK LOCATION' if fix.is_mock else ''})"),
+        ("commitment", escape(commitment.text) + (
+            f" (contract {escape(commitment.contract_number)})"
+            if commitment.contract_number else "")),
+        ("next action", f"{escape(action.text)} — {escape(action.kind)}, due "
+                        f"{_local(action.due_at, zone)}"
+                        + (f", with {escape(action.contact_id)}" if action.contact_id else "")),
+    ]
+    body = [f"<p>Status: <strong class='{checkin.status.value}' id='vp-status'>"
+            f"{checkin.status.value}</strong></p>",
+            "<h2>Reasons</h2>", _reasons(verdict.reasons, block=True),
+            "<h2>What the rep sent</h2>", _table(fields)]
+    if verdict.shelf is not None:
+        body += ["<h2>Shelf check</h2>", _shelf(verdict.shelf)]
+    if verdict.fix is not None:
+        measured = [(escape(name), "—" if value is None else f"{value:g}")
+                    for name, value in sorted(verdict.fix.measurements.items())]
+        risk = "—" if verdict.fix.risk is None else f"{verdict.fix.risk:.2f}"
+        body += ["<h2>GPS and time check</h2>",
+                 f"<p>{_status_text(verdict.fix.status)} · risk {risk} · policy "
+                 f"<code>{escape(verdict.fix.policy_version)}</code></p>",
+                 _reasons(verdict.fix.reasons, block=True), _table(measured)]
+    photo = f"/manager/checkins/{checkin.id}/photo"
+    body.append("<h2>Shelf photo</h2>")
+    if verdict.shelf is not None:
+        body.append(f"<p><img id='vp-photo' class='photo' src='{photo}?annotated=true' "
+                    "alt='the shelf photo with the verdict drawn on it'></p>")
+    body.append(f"<p><a href='{photo}?annotated=false'>photo as uploaded</a> · "
+                f"sha256 <code>{checkin.photo_sha256}</code></p>")
+    return page(f"Check-in at {checkin.customer_id} by {checkin.rep_id}", "".join(body))
+
+
+def _shelf(shelf: Mapping[str, Any]) -> str:
+    featured = [(escape(str(f.get("sku"))),
+                 f"{f.get('facings_in_zone', 0)} in the golden zone, "
+                 f"{f.get('facings_elsewhere', 0)} elsewhere")
+                for f in shelf.get("featured", ())]
+    share = shelf.get("share_in_zone")
+    facts = [("status", _status_text(CheckinStatus(shelf["status"]))),
+             ("golden-zone rows", escape(", ".join(str(r) for r in
+                                                   shelf.get("golden_zone_rows", ())) or "—")),
+             ("featured share in zone", "—" if share is None else f"{share:.0%}"),
+             ("detections", str(len(shelf.get("detections", ())))),
+             ("model", f"<code>{escape(str(shelf.get('model_version')))}</code>")]
+    reasons = [ReasonPublic(code=r["code"], message=r["message"])
+               for r in shelf.get("reasons", ())]
+    return _reasons(reasons, block=True) + _table(facts + featured)
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    """Two columns: a plain-text label (escaped here) and an HTML value."""
+    cells = "".join(f"<tr><th>{escape(label)}</th><td>{value}</td></tr>"
+                    for label, value in rows)
+    return f"<table>{cells}</table>"
+
+
+def _reasons(reasons: list[ReasonPublic], *, block: bool = False) -> str:
+    if not reasons:
+        return "<p class='muted'>none</p>" if block else ""
+    items = "".join(f"<li><code>{escape(r.code)}</code> {escape(r.message)}</li>"
+                    for r in reasons)
+    return f"<ul class='vp-reasons'>{items}</ul>"
+
+
+def _status_cell(status: CheckinStatus) -> str:
+    return f"<td class='{status.value}'>{status.value}</td>"
+
+
+def _status_text(status: CheckinStatus) -> str:
+    return f"<span class='{status.value}'>{status.value}</span>"
+
+
+def _local(instant: datetime | None, zone: ZoneInfo) -> str:
+    if instant is None:
+        return "<span class='muted'>—</span>"
+    return escape(instant.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z"))
+
+
+def _page_link(label: str, filters: Mapping[str, str], limit: int, offset: int) -> str:
+    query = urlencode({**filters, "limit": limit, "offset": offset})
+    return f"<a href='/manager/checkins?{escape(query)}'>{label}</a>"

@@ -1,0 +1,60 @@
+"""The frame of the manager pages (title, navigation, style) and their error page.
+
+Pages are plain server-rendered HTML with inline CSS, no scripts and no external resources;
+every value from the store goes through :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+STYLE = """
+body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#222}
+nav{background:#263238;padding:8px 24px}nav a{color:#fff;margin-right:18px;
+text-decoration:none}nav a:hover{text-decoration:underline}
+main{margin:24px;max-width:1200px}h1{font-size:22px}h2{font-size:17px;margin-top:28px;
+border-bottom:1px solid #ccc}table{border-collapse:collapse;margin:8px 0}
+td,th{padding:4px 8px;text-align:left;border-bottom:1px solid #eee;vertical-align:top}
+th{background:#f4f4f4}.verified{color:#1b5e20}.rejected{color:#b00020}
+.needs_review{color:#e65100}code{font-size:12px;color:#555}.muted{color:#777}
+.error{border:1px solid #b00020;border-radius:6px;padding:12px 16px;max-width:720px}
+img.photo{max-width:100%;border:1px solid #ccc}form.filters{margin:8px 0}
+form.filters label{margin-right:12px}
+"""
+NAV = (("/manager/checkins", "Check-ins"), ("/manager/phi", "PHI"),
+       ("/manager/overlap", "Overlap map"), ("/manager/logout", "Sign out"))
+
+
+def page(title: str, body: str, *, nav: bool = True) -> str:
+    """A whole page: ``title`` (plain text, escaped here) around ``body`` (HTML)."""
+    links = "".join(f"<a href='{href}'>{label}</a>" for href, label in NAV)
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{escape(title)} · visitproof</title><style>{STYLE}</style></head><body>"
+            f"{f'<nav>{links}</nav>' if nav else ''}<main><h1>{escape(title)}</h1>{body}"
+            "</main></body></html>\n")
+
+
+def error_page(status_code: int, code: str, message: str) -> str:
+    """The page for a refused request: what happened, the stable code, what to do."""
+    if status_code == 401:
+        title = "Sign in needed"
+        hint = ("Open <code>/manager/login?token=YOUR_TOKEN</code> with a manager, director "
+                "or admin token (<code>visitproof tokens create --role manager ...</code>). "
+                "The page keeps it in a cookie for this browser until you sign out.")
+    elif status_code == 403:
+        title = "Not allowed"
+        hint = "These pages are for managers, directors and admins."
+    elif status_code == 404:
+        title = "Not found"
+        hint = "It does not exist, or it is outside what your token may see."
+    elif status_code == 422:
+        title = "Check the address"
+        hint = "A value in the address is not valid; fix it and reload."
+    else:
+        title = "Try again"
+        hint = "The service is busy or unavailable; reload in a moment."
+    body = (f"<div class='error'><p><strong>{escape(message)}</strong></p>"
+            f"<p class='muted'>HTTP {status_code} · <code>{escape(code)}</code></p>"
+            f"<p>{hint}</p></div>")
+    return page(title, body, nav=status_code not in (401,))
