@@ -14,26 +14,41 @@
    must match its bytes (422 ``PHOTO_TYPE_MISMATCH``); a photo that can't be decoded at all
    (empty, HEIC, truncated, a decompression bomb) is refused with its ``PHOTO_*`` code and
    nothing is stored, so the rep can retake it under the same check-in id.
-4. Verification: the shelf check (:func:`vision.shelf_verification.verify_shelf_photo`) plus
-   exact photo re-use (same SHA-256, :mod:`vision.photo_reuse`) or, when it isn't an exact
-   re-use, near-duplicate and stale-shelf checks (:mod:`vision.near_duplicates`); the fix
-   check (:func:`geo.fix_integrity.check_checkin`) with the rep's earlier fixes as history
-   and the photo's EXIF as evidence. Combined status: ``rejected`` if either rejects, else
-   ``needs_review`` if either asks, else ``verified``.
+4. Verification (:meth:`CheckinIntake.judge`): the shelf check
+   (:func:`vision.shelf_verification.verify_shelf_photo`) plus exact photo re-use (same
+   SHA-256, :mod:`vision.photo_reuse`) or, when it isn't an exact re-use, near-duplicate and
+   stale-shelf checks (:mod:`vision.near_duplicates`); the fix check
+   (:func:`geo.fix_integrity.check_checkin`) with the rep's earlier fixes as history and the
+   photo's EXIF as evidence; with a rule set, the evidence check. Combined status:
+   ``rejected`` if any check rejects, else ``needs_review`` if any asks, else ``verified``.
 5. Storage: the photo is written to the photo store first (atomic, content-addressed), then
-   the check-in, its two verifications (``shelf`` with the model and golden-zone policy
-   versions; ``fix`` with the fix policy version) and the fingerprint in one transaction.
-   A failure after the photo is written leaves an orphan photo file, which is harmless (a
-   row without its photo would not be).
+   the check-in, its verifications (``shelf`` with the model and golden-zone policy
+   versions; ``fix`` with the fix policy version; ``evidence`` under a rule set) and the
+   fingerprint in one transaction. A failure after the photo is written leaves an orphan
+   photo file, which is harmless (a row without its photo would not be).
 
-Featured SKUs: until directors' rules-as-data land, every SKU registered with reference
-photos in the tenant's products table is featured. The product gallery is cached per tenant
-and rebuilt when the products table changes. The near-duplicate index is kept in this process's
-memory per tenant, loaded on the tenant's first upload and topped up from the store before
-every check with the photos submitted since (with a few minutes' overlap for slow commits), so
-uploads through other processes (Ray replicas) are seen too. Two copies of a photo uploaded in
-the same instant, before either is committed, can both pass the re-use checks: the first
-check-in is stored whole either way, and batch re-verification catches the pair.
+Rules (:mod:`visitproof.rules`): the tenant's current rule set decides the featured SKUs
+(those of the rep's team region on the visit's local date), the golden-zone policy (by the
+upload's ``fixture_type``, else the rules' default; an unknown type is 422
+``UNKNOWN_FIXTURE_TYPE``) and the extra evidence the customer's type needs (each missing one
+is a ``MANDATORY_EVIDENCE_MISSING`` reason in a third verification, ``evidence``, which asks
+for review). Every verification is stamped with the rule set's version
+(``verifications.rules_version``, and ``rules_version`` in its details so the verdict shows
+it). The current rule set is cached per tenant; one primary-key lookup per upload sees a
+newer version. A tenant without rule set keeps the behaviour from before rules: every SKU
+registered with reference photos is featured, the default golden zone, no evidence check,
+two verifications, ``rules_version`` null.
+
+Judging a stored check-in again (batch re-verification, :mod:`serving.reverify`) goes
+through :meth:`CheckinIntake.judge_stored`, the same code path as an upload minus storing.
+
+The product gallery is cached per tenant and rebuilt when the products table changes. The
+near-duplicate index is kept in this process's memory per tenant, loaded on the tenant's
+first upload and topped up from the store before every check with the photos submitted since
+(with a few minutes' overlap for slow commits), so uploads through other processes (Ray
+replicas) are seen too. Two copies of a photo uploaded in the same instant, before either is
+committed, can both pass the re-use checks: the first check-in is stored whole either way,
+and batch re-verification catches the pair.
 """
 
 from __future__ import annotations
@@ -43,10 +58,12 @@ import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from geo.fix_integrity import ExifEvidence, PriorFix, check_checkin
@@ -54,6 +71,7 @@ from geo.fix_policy import FixIntegrityPolicy
 from serving.errors import CheckinIdConflict
 from serving.schemas import CheckinMeta
 from vision.detector import ShelfDetector
+from vision.golden_zone import GoldenZonePolicy
 from vision.near_duplicates import HashedPhotoUse, NearDuplicatePolicy, PhotoHistory
 from vision.photo_reuse import PhotoUse, build_index, photo_reuse_verdict
 from vision.product_embedder import ProductEmbedder
@@ -64,7 +82,7 @@ from vision.shelf_verification import (
     verify_shelf_photo,
     with_extra_reasons,
 )
-from visitproof.errors import InvalidValue
+from visitproof.errors import InvalidValue, NotFound
 from visitproof.product_references import load_gallery
 from visitproof.records import (
     Checkin,
@@ -77,7 +95,9 @@ from visitproof.records import (
     Reason,
     Verification,
 )
+from visitproof.rules import RuleSet
 from visitproof.store import Database, PhotoStore, Repository
+from visitproof.store.rule_sets import RuleSets, rep_region
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +119,31 @@ class Submission:
     created: bool
 
 
+@dataclass(frozen=True, slots=True)
+class AppliedRules:
+    """What the rules (or their absence, ``version`` None) say for one check-in: the
+    featured SKUs, the golden-zone policy, the fixture type the upload asked for, and the
+    mandatory evidence it lacks."""
+
+    version: int | None
+    featured: tuple[str, ...]
+    golden_zone: GoldenZonePolicy
+    fixture_type: str | None = None
+    missing_evidence: tuple[Reason, ...] = ()
+    required_evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """A check-in's verdict: its combined status, its photo's perceptual hash and the
+    verifications to append, all stamped with ``rules_version``. Nothing stored yet."""
+
+    status: CheckinStatus
+    photo_phash: int | None
+    verifications: tuple[Verification, ...]
+    rules_version: int | None
+
+
 class CheckinIntake:
     """Judges and stores uploads for every tenant; one per process, safe across threads."""
 
@@ -114,6 +159,7 @@ class CheckinIntake:
         self._galleries: dict[str, tuple[tuple[tuple[str, tuple[str, ...]], ...],
                                          ProductGallery]] = {}
         self._histories: dict[str, _TenantPhotos] = {}
+        self._rules: dict[str, RuleSet | None] = {}
 
     @property
     def model_version(self) -> str:
@@ -134,13 +180,14 @@ class CheckinIntake:
             if replay is not None:
                 return replay
             customer = repository.customer(checkin.customer_id)
-            products = repository.products()
-        if customer is None:
-            raise InvalidValue("meta.customer_id", f"no customer {checkin.customer_id!r} in this "
-                               "tenant", code="UNKNOWN_CUSTOMER")
-        gallery = self._gallery(tenant_id, products)
-        shelf = verify_shelf_photo(photo, detector=self.detector, gallery=gallery,
-                                   featured=sorted(gallery.skus), policies=self.policies.shelf)
+            if customer is None:
+                raise InvalidValue("meta.customer_id", f"no customer {checkin.customer_id!r} "
+                                   "in this tenant", code="UNKNOWN_CUSTOMER")
+            gallery = self._gallery(tenant_id, repository.products())
+            applied = self.applied_rules(repository, checkin, customer,
+                                         self.current_rules(connection, tenant_id),
+                                         fixture_type=meta.fixture_type, gallery=gallery)
+        shelf = self.judge_shelf(photo, gallery, applied)
         if shelf.image_size is None:  # not decodable: nothing to judge, nothing stored
             problem = shelf.reasons[0]
             raise InvalidValue("photo", problem.message, code=problem.code)
@@ -148,7 +195,7 @@ class CheckinIntake:
         try:
             with self.database.begin() as connection:
                 stored = self._judge_and_store(Repository(connection, tenant_id), checkin,
-                                               customer, shelf, fingerprint, now)
+                                               customer, shelf, applied, fingerprint, now)
         except IntegrityError:
             with self.database.connect() as connection:
                 replay = _replay(Repository(connection, tenant_id), checkin.id, fingerprint)
@@ -157,26 +204,117 @@ class CheckinIntake:
             return replay
         return Submission(checkin=stored, created=True)
 
-    def _judge_and_store(self, repository: Repository, checkin: Checkin, customer: Customer,
-                         shelf: ShelfVerdict, fingerprint: str, now: datetime) -> Checkin:
+    def current_rules(self, connection: Connection, tenant_id: str) -> RuleSet | None:
+        """The tenant's newest rule set (None: it has none), cached until a newer version
+        is stored (one primary-key lookup per call)."""
+        rule_sets = RuleSets(connection, tenant_id)
+        latest = rule_sets.latest_version()
+        with self._lock:
+            cached = self._rules.get(tenant_id)
+        if latest is None or (cached is not None and cached.version == latest):
+            return cached if latest is not None else None
+        rules = rule_sets.get(latest)
+        with self._lock:
+            self._rules[tenant_id] = rules
+        return rules
+
+    def applied_rules(self, repository: Repository, checkin: Checkin, customer: Customer,
+                      rules: RuleSet | None, *, fixture_type: str | None,
+                      gallery: ProductGallery, strict: bool = True) -> AppliedRules:
+        """What ``rules`` say for ``checkin`` (see the module docstring). Without rules:
+        every SKU of the gallery featured, the intake's golden zone. ``strict`` False (a
+        re-judged check-in whose fixture type the chosen rules don't know) falls back to the
+        rules' default fixture type instead of raising ``UNKNOWN_FIXTURE_TYPE``."""
+        if rules is None:
+            return AppliedRules(version=None, featured=tuple(sorted(gallery.skus)),
+                                golden_zone=self.policies.shelf.golden_zone,
+                                fixture_type=fixture_type)
+        tenant = repository.require_tenant()
+        try:
+            day = checkin.departed_at.astimezone(ZoneInfo(tenant.timezone)).date()
+        except OverflowError:  # year 1 or 9999: the fix check says what is wrong with it
+            day = checkin.departed_at.date()
+        region = rep_region(repository.connection, repository.tenant_id, checkin.rep_id)
+        known = fixture_type if strict or fixture_type in rules.golden_zones else None
+        return AppliedRules(
+            version=rules.version, featured=rules.featured_skus(region, day),
+            golden_zone=rules.golden_zone(known), fixture_type=fixture_type,
+            missing_evidence=tuple(rules.missing_evidence(checkin, customer.type)),
+            required_evidence=tuple(e.value for e in rules.evidence.get(customer.type, ())))
+
+    def judge_shelf(self, photo: bytes, gallery: ProductGallery,
+                    applied: AppliedRules) -> ShelfVerdict:
+        """The shelf check of ``photo`` under ``applied`` (before any history reasons)."""
+        return verify_shelf_photo(photo, detector=self.detector, gallery=gallery,
+                                  featured=applied.featured,
+                                  policies=replace(self.policies.shelf,
+                                                   golden_zone=applied.golden_zone))
+
+    def judge(self, repository: Repository, checkin: Checkin, customer: Customer,
+              shelf: ShelfVerdict, applied: AppliedRules, *, received_at: datetime,
+              judged_at: datetime) -> Judgement:
+        """The full verdict of one check-in from its shelf verdict: photo history, the fix
+        check (against the rep's fixes around it, the server clock ``received_at``), the
+        evidence check under a rule set. ``judged_at`` stamps the verifications."""
         shelf = with_extra_reasons(shelf, self._photo_history_reasons(repository, checkin,
                                                                       shelf))
         fix_time = checkin.fix.fix_time
         earlier = repository.checkins(rep_id=checkin.rep_id,
-                                      departed_from=fix_time - self.policies.fix_history,
-                                      departed_until=fix_time + timedelta(days=1))
-        fix = check_checkin(checkin, customer,
-                            history=[PriorFix.of(c) for c in earlier if c.id != checkin.id],
-                            policy=self.policies.fix, now=now, exif=_exif_evidence(shelf))
+                                      departed_from=_shifted(fix_time,
+                                                             -self.policies.fix_history),
+                                      departed_until=_shifted(fix_time, timedelta(days=1)))
+        # Only check-ins received before this one: an upload sees nothing else, and a
+        # re-judged check-in must not be judged by what came after it.
+        history = [PriorFix.of(c) for c in earlier
+                   if c.id != checkin.id and c.submitted_at <= received_at]
+        fix = check_checkin(checkin, customer, history=history, policy=self.policies.fix,
+                            now=received_at, exif=_exif_evidence(shelf))
+        stamp = {"rules_version": applied.version}
         shelf_check = Verification(
             checkin_id=checkin.id, checker="shelf", status=shelf.status, reasons=shelf.reasons,
             model_version=shelf.model_version,
-            policy_version=shelf.policy_version or self.policies.shelf.golden_zone.version,
-            verified_at=now, details=shelf.as_json())
-        record = replace(checkin, status=combined_status(shelf.status, fix.status),
-                         photo_phash=shelf.perceptual_hash,
-                         verifications=(shelf_check, fix.to_verification(checkin.id, now)))
-        repository.add_checkin(record)
+            policy_version=shelf.policy_version or applied.golden_zone.version,
+            verified_at=judged_at,
+            details={**shelf.as_json(), **stamp, "fixture_type": applied.fixture_type})
+        fix_check = fix.to_verification(checkin.id, judged_at)
+        checks = [shelf_check, replace(fix_check, details={**fix_check.details, **stamp})]
+        if applied.version is not None:
+            checks.append(Verification(
+                checkin_id=checkin.id, checker="evidence",
+                status=(CheckinStatus.NEEDS_REVIEW if applied.missing_evidence
+                        else CheckinStatus.VERIFIED),
+                reasons=applied.missing_evidence, model_version=None,
+                policy_version=f"rules-{applied.version}", verified_at=judged_at,
+                details={**stamp, "required": list(applied.required_evidence)}))
+        return Judgement(status=combined_status(*(check.status for check in checks)),
+                         photo_phash=shelf.perceptual_hash, verifications=tuple(checks),
+                         rules_version=applied.version)
+
+    def judge_stored(self, repository: Repository, checkin: Checkin, photo: bytes,
+                     rules: RuleSet | None, *, judged_at: datetime) -> Judgement:
+        """Judge a stored check-in again under ``rules`` with this intake's detector, as of
+        its receipt (its ``submitted_at`` is the server clock of the fix check). The
+        fixture type it was uploaded with is kept. Nothing is stored."""
+        customer = repository.customer(checkin.customer_id)
+        if customer is None:  # pragma: no cover - customers are never deleted
+            raise NotFound(f"check-in {checkin.id}: no customer {checkin.customer_id!r}")
+        gallery = self._gallery(repository.tenant_id, repository.products())
+        applied = self.applied_rules(repository, checkin, customer, rules,
+                                     fixture_type=stored_fixture_type(checkin),
+                                     gallery=gallery, strict=False)
+        shelf = self.judge_shelf(photo, gallery, applied)
+        return self.judge(repository, checkin, customer, shelf, applied,
+                          received_at=checkin.submitted_at, judged_at=judged_at)
+
+    def _judge_and_store(self, repository: Repository, checkin: Checkin, customer: Customer,
+                         shelf: ShelfVerdict, applied: AppliedRules, fingerprint: str,
+                         now: datetime) -> Checkin:
+        judgement = self.judge(repository, checkin, customer, shelf, applied,
+                               received_at=now, judged_at=now)
+        repository.add_checkin(replace(checkin, status=judgement.status,
+                                       photo_phash=judgement.photo_phash, verifications=()))
+        RuleSets(repository.connection, repository.tenant_id).add_verifications(
+            judgement.verifications, judgement.rules_version)
         repository.set_upload_fingerprint(checkin.id, fingerprint)
         stored = repository.checkin(checkin.id)
         if stored is None:  # pragma: no cover - just inserted in this transaction
@@ -283,8 +421,11 @@ def upload_fingerprint(rep_id: str, meta: CheckinMeta, photo_sha256: str) -> str
     (so another rep replaying an id gets 409, not someone else's verdict) and the photo's
     SHA-256. ``device_submitted_at`` is left out: a phone stamps every attempt afresh, and a
     retry is still the same check-in (the first attempt's stamp is the one kept)."""
-    canonical = json.dumps({"meta": meta.model_dump(mode="json",
-                                                    exclude={"device_submitted_at"}),
+    # An absent fixture_type is left out too, so uploads from before the field existed
+    # keep their fingerprints.
+    left_out = {"device_submitted_at"} | ({"fixture_type"} if meta.fixture_type is None
+                                          else set())
+    canonical = json.dumps({"meta": meta.model_dump(mode="json", exclude=left_out),
                             "rep_id": rep_id,
                             "photo_sha256": photo_sha256},
                            sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -345,6 +486,23 @@ def _replay(repository: Repository, checkin_id: UUID, fingerprint: str) -> Submi
     if stored is None:  # pragma: no cover - seen a moment ago in the same connection
         return None
     return Submission(checkin=stored, created=False)
+
+
+def stored_fixture_type(checkin: Checkin) -> str | None:
+    """The fixture type a stored check-in was uploaded with (from its latest shelf
+    verification; None: the rules' default was used)."""
+    shelf = [v for v in checkin.verifications if v.checker == "shelf"]
+    value = shelf[-1].details.get("fixture_type") if shelf else None
+    return value if isinstance(value, str) else None
+
+
+def _shifted(moment: datetime, delta: timedelta) -> datetime:
+    """``moment + delta``, clamped to the calendar's ends (a fix stamped in year 9999 is a
+    verdict's problem, not a crash)."""
+    try:
+        return moment + delta
+    except OverflowError:
+        return (datetime.max if delta > timedelta(0) else datetime.min).replace(tzinfo=UTC)
 
 
 def _exif_evidence(shelf: ShelfVerdict) -> ExifEvidence | None:

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from visitproof.records import (
     Checkin,
@@ -27,7 +28,17 @@ from visitproof.records import (
     Verification,
 )
 
-UtcInstant = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(UTC))]
+
+def _as_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is past the last representable instant
+        raise PydanticCustomError(
+            "datetime_object_invalid",
+            "the time is outside the years 1 to 9999 once converted to UTC") from None
+
+
+UtcInstant = Annotated[AwareDatetime, AfterValidator(_as_utc)]
 """An ISO 8601 timestamp with an offset (``2026-11-03T09:15:00+08:00`` or ``...Z``), as UTC."""
 
 _STRICT = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
@@ -88,6 +99,10 @@ class CheckinMeta(BaseModel):
     fix: GpsFixBody
     commitment: CommitmentBody
     next_action: NextActionBody
+    fixture_type: str | None = Field(
+        default=None, min_length=1, max_length=64,
+        description="The shelf's fixture type (a key of the rules' golden_zones, e.g. "
+        "\"cooler\"); omitted: the rules' default fixture type.")
 
 
 class ReasonPublic(BaseModel):
@@ -110,25 +125,32 @@ class FixVerdictPublic(BaseModel):
 
 
 class VerdictPublic(BaseModel):
-    """The answer to an upload: the combined status (``rejected`` if either check rejects,
-    else ``needs_review`` if either asks for it, else ``verified``), every reason, and each
-    check's details. ``shelf`` is the shelf check's JSON (``ShelfVerdict.as_json``)."""
+    """The answer to an upload: the combined status (``rejected`` if any check rejects,
+    else ``needs_review`` if any asks for it, else ``verified``), every reason, and each
+    check's details. ``shelf`` is the shelf check's JSON (``ShelfVerdict.as_json``).
+    ``rules_version`` is the director's rule set that judged it (null: the tenant had
+    none); its ``MANDATORY_EVIDENCE_MISSING`` reasons come after the shelf's and the fix's."""
 
     checkin_id: UUID
     status: CheckinStatus
     reasons: list[ReasonPublic]
+    rules_version: int | None = None
     shelf: dict[str, Any] | None
     fix: FixVerdictPublic | None
 
     @classmethod
     def of(cls, checkin: Checkin) -> VerdictPublic:
-        """The verdict from the check-in's latest ``shelf`` and ``fix`` verifications."""
+        """The verdict from the check-in's latest ``shelf``, ``fix`` and ``evidence``
+        verifications (re-verification may have added newer ones)."""
         shelf = _latest(checkin, "shelf")
         fix = _latest(checkin, "fix")
+        evidence = _latest(checkin, "evidence")
         reasons = [ReasonPublic(code=r.code, message=r.message)
-                   for v in (shelf, fix) if v is not None for r in v.reasons]
+                   for v in (shelf, fix, evidence) if v is not None for r in v.reasons]
+        version = shelf.details.get("rules_version") if shelf is not None else None
         return cls(
             checkin_id=checkin.id, status=checkin.status, reasons=reasons,
+            rules_version=version if isinstance(version, int) else None,
             shelf=dict(shelf.details) if shelf is not None else None,
             fix=None if fix is None else FixVerdictPublic(
                 status=fix.status,

@@ -15,6 +15,8 @@ from visitproof.cli import detector as detector_commands
 from visitproof.cli import fraud_eval as fraud_eval_commands
 from visitproof.cli import overlap as overlap_commands
 from visitproof.cli import phi as phi_commands
+from visitproof.cli import reverify as reverify_commands
+from visitproof.cli import rules as rules_commands
 from visitproof.cli import serving_commands as http_commands
 from visitproof.cli import shelf as shelf_commands
 from visitproof.cli import simulate as simulate_commands
@@ -40,6 +42,8 @@ simulate_commands.register(app)
 fraud_eval_commands.register(app)
 shelf_commands.register(app)
 http_commands.register(app)
+rules_commands.register(app)
+reverify_commands.register(app)
 
 
 def main() -> None:

@@ -219,6 +219,9 @@ verifications = sa.Table(
     sa.Column("policy_version", sa.String(100), nullable=False),
     sa.Column("verified_at", UtcDateTime(), nullable=False),
     sa.Column("details", sa.JSON, nullable=False),
+    # The rule set (rule_sets.version) that judged this verification; NULL when the tenant
+    # had no rule set (every registered SKU featured, the default golden zone).
+    sa.Column("rules_version", sa.Integer),
     sa.ForeignKeyConstraint(["tenant_id", "checkin_id"], ["checkins.tenant_id", "checkins.id"],
                             name="fk_verifications_checkin", ondelete="CASCADE"),
     sa.Index("ix_verifications_tenant_checkin", "tenant_id", "checkin_id"),
@@ -265,4 +268,18 @@ api_tokens = sa.Table(
     _tenant_fk("api_tokens"),
     sa.UniqueConstraint("token_sha256", name="uq_api_tokens_token_sha256"),
     sa.Index("ix_api_tokens_tenant_user", "tenant_id", "user_id"),
+)
+
+rule_sets = sa.Table(
+    "rule_sets",
+    metadata,
+    # A director's rules as data (visitproof.rules), one row per version. Rows are only ever
+    # inserted: a change is version n + 1, so every verdict's rules_version stays readable.
+    sa.Column("tenant_id", sa.String(128), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("created_by", sa.String(128), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("body", sa.JSON, nullable=False),
+    _tenant_fk("rule_sets"),
 )
