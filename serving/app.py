@@ -10,17 +10,21 @@ intake; routes reach them through :mod:`serving.runtime`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI
 
 from serving.checkin_intake import CheckinIntake, IntakePolicies
 from serving.errors import install_error_handlers
 from serving.metrics import Metrics, MetricsMiddleware
+from serving.rate_limit import RateLimit, rate_limits
 from serving.routes import actions, checkins, contacts, health, leads, pages, reports, rules
 from serving.runtime import Runtime
+from serving.schemas import ErrorPublic
 from serving.upload_limit import UploadLimit
 from vision.detector import DetectorConfig, ShelfDetector
 from visitproof.product_references import load_embedder
@@ -29,12 +33,14 @@ from visitproof.store import PhotoStore, open_database
 
 
 def create_app(settings: Settings, *,
-               detector: Callable[[Settings], ShelfDetector] | None = None) -> FastAPI:
+               detector: Callable[[Settings], ShelfDetector] | None = None,
+               clock: Callable[[], float] = time.monotonic) -> FastAPI:
     """The API for ``settings``: ``/v1/checkins``, ``/healthz``, ``/readyz``, ``/metrics``.
 
     ``detector`` builds the shelf detector at start-up; by default the ONNX model of
     ``settings`` in this process (:mod:`serving.ray_app` passes one that calls the batched
-    detector deployment instead).
+    detector deployment instead). ``clock`` (monotonic seconds) drives the rate limits'
+    refill; tests pass one they can move forward.
     """
     metrics = Metrics()
     load_detector = detector or local_detector
@@ -66,13 +72,26 @@ def create_app(settings: Settings, *,
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    limits = rate_limits(settings.rate_limit_per_minute, settings.rate_limit_burst,
+                         settings.upload_rate_limit_per_minute,
+                         settings.upload_rate_limit_burst)
     for module in (checkins, leads, contacts, actions, rules, reports, pages, health):
-        app.include_router(module.router)
-    # Added last = outermost: the limit applies before anything reads the body, and the
-    # metrics see every answer, the limit's 413s included.
+        app.include_router(module.router, responses=(
+            {} if module is health or limits.off else _RATE_LIMITED_RESPONSE))
+    # Added last = outermost: the limits apply before anything reads the body, the rate
+    # limit before the size limit, and the metrics see every answer, 429s and 413s included.
     app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(RateLimit, limits=limits, clock=clock)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
+
+
+_RATE_LIMITED_RESPONSE: dict[int | str, dict[str, Any]] = {429: {
+    "model": ErrorPublic,
+    "description": "Too many requests from this caller (RATE_LIMITED); retry after the "
+    "Retry-After header's seconds.",
+    "headers": {"Retry-After": {"description": "Seconds until a retry can succeed.",
+                                "schema": {"type": "integer"}}}}}
 
 
 def local_detector(settings: Settings) -> ShelfDetector:

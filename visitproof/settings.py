@@ -8,7 +8,7 @@ Read from the environment with the prefix ``VISITPROOF_`` (``VISITPROOF_DATA_DIR
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,12 +39,30 @@ class Settings(BaseSettings):
     embedder_model: Path | None = Field(
         default=None, description="ONNX product embedder; default: the newest "
         "models/product-embedder-<version>.onnx, else the hand-built descriptor.")
+    detector_precision: Literal["int8", "fp32"] = Field(
+        default="int8", description="Which build of the newest detector to load when "
+        "detector_model is not set: the INT8 one (models/<name>-int8.onnx, statically "
+        "quantised, head decode in float; faster on CPU) when it exists, else fp32.")
     detector_threads: int = Field(default=2, ge=1, le=64,
                                   description="ONNX Runtime intra-op threads.")
     max_upload_bytes: int = Field(
         default=40 * 1024 * 1024, ge=1024,
         description="Largest accepted HTTP request body (photo + meta + multipart framing), "
         "bytes; larger uploads get 413 PAYLOAD_TOO_LARGE, counted while streaming.")
+    rate_limit_per_minute: float = Field(
+        default=600, ge=0,
+        description="Sustained HTTP requests a minute per bearer token (per client address "
+        "before a token is known); over it, 429 RATE_LIMITED with Retry-After. 0 turns every "
+        "rate limit off. /healthz, /readyz and /metrics are exempt.")
+    rate_limit_burst: int = Field(
+        default=120, ge=1, description="Requests a caller may send at once before the "
+        "per-minute rate applies.")
+    upload_rate_limit_per_minute: float = Field(
+        default=30, ge=0, description="Sustained check-in uploads a minute per caller, on "
+        "top of rate_limit_per_minute; 0 turns only this limit off.")
+    upload_rate_limit_burst: int = Field(
+        default=20, ge=1, description="Uploads a caller may send at once (a flaky network's "
+        "retries included).")
     fix_history_days: float = Field(
         default=7.0, gt=0, le=90,
         description="How far back (days) a rep's earlier fixes are loaded as history for "
@@ -72,19 +90,26 @@ class Settings(BaseSettings):
 
     @property
     def resolved_detector_model(self) -> Path:
-        return self.detector_model or newest_model("shelf-detector")
+        if self.detector_model is not None:
+            return self.detector_model
+        newest = newest_model("shelf-detector")
+        quantised = newest.with_name(f"{newest.stem}-int8.onnx")
+        return quantised if self.detector_precision == "int8" and quantised.exists() \
+            else newest
 
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 
 
 def newest_model(name: str, folder: Path = MODELS_DIR) -> Path:
-    """``folder/<name>-<version>.onnx`` with the highest version (numeric comparison)."""
+    """``folder/<name>-<version>.onnx`` with the highest version (numeric comparison);
+    quantised builds (``<name>-<version>-int8.onnx``) are not versions of their own."""
     def version(path: Path) -> tuple[int, ...]:
         text = path.stem.removeprefix(f"{name}-")
         return tuple(int(part) if part.isdigit() else -1 for part in text.split("."))
 
-    candidates = sorted(folder.glob(f"{name}-*.onnx"), key=version)
+    candidates = sorted((path for path in folder.glob(f"{name}-*.onnx")
+                         if not path.stem.endswith("-int8")), key=version)
     if not candidates:
         raise InvalidInput(f"no {name}-<version>.onnx in {folder}; set "
                            "VISITPROOF_DETECTOR_MODEL or train one (`visitproof train "

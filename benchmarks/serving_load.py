@@ -1,0 +1,493 @@
+"""Concurrent check-in uploads to the Ray Serve app on loopback; batching on against off.
+
+For each detector batch size (default 8, then 1 = no batching) the script starts the real
+Serve application of :mod:`serving.ray_app` (ingress + batched detector deployment, as
+``visitproof serve --ray`` does) on a fresh temporary store, initialised like
+``visitproof init`` and seeded with a tenant, one team, N reps each with their own customer
+(~2 km apart) and bearer token, and the featured products of the rendered shelves. Then N
+concurrent clients (httpx, asyncio), one per rep, upload check-ins for ``--seconds``: a
+12 MP (4000×3000) rendered shelf photo with phone-like sensor noise (JPEG q92, 3-5 MB), a
+fix 10-40 m from the customer, times inside the 15-minute window, a new check-in id each.
+
+Photos are rendered and encoded before the clock starts, one picture per rep (half of them
+rendered scenes, half those scenes mirrored) so no two customers share a picture (that is a
+near-duplicate, rejected); each upload's bytes are made unique with a JPEG comment segment,
+so no upload is an exact re-use either. A customer's repeated shelf may be judged
+``PHOTO_STALE_SHELF`` (review), which costs the same as a pass. The verdicts' reason codes
+are printed so a run can be read. The rate limit is turned off. The client runs on the same
+machine and takes its share of the CPU.
+
+Prints, per batch size: check-ins/s (2xx answers), p50/p95/p99 latency, answers by status
+and verdicts; then the throughput ratio (batching on / off). ``--uvicorn`` adds a reference
+row without Ray (``visitproof serve``, one process). ``--profile N`` instead times N uploads
+in one process under cProfile, stage by stage (decode, detect, identify, photo write, fix
+check, store, JSON), and the CPU an upload costs.
+
+    .venv/bin/python benchmarks/serving_load.py --seconds 30 --concurrency 8 [--uvicorn]
+    .venv/bin/python benchmarks/serving_load.py --profile 20 --concurrency 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import cv2
+import httpx
+import numpy as np
+from pyproj import Geod
+
+from visitproof.records import Customer, CustomerType, GeoPoint, Rep, Team, Tenant, Tier
+
+TENANT = "bench"
+ORIGIN = (30.2741, 120.1551)  # Hangzhou
+_GEOD = Geod(ellps="WGS84")
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    """A pre-encoded 12 MP JPEG and the SKUs on its shelf, most-faced first."""
+
+    data: bytes
+    skus: tuple[str, ...]
+
+
+@dataclass
+class Result:
+    """What one batch size's run measured."""
+
+    label: str
+    seconds: float
+    latencies_s: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    verdicts: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    failures: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def ok(self) -> int:
+        return sum(count for status, count in self.statuses.items() if 200 <= status < 300)
+
+    @property
+    def throughput(self) -> float:
+        return self.ok / self.seconds
+
+    def percentile_ms(self, q: float) -> float:
+        return float(np.percentile(self.latencies_s, q)) * 1000 if self.latencies_s else \
+            float("nan")
+
+
+def render_photos(count: int, seed: int) -> list[Photo]:
+    """``count`` distinct 4000×3000 shelf photos, encoded like a phone's camera: half as
+    many rendered scenes, each also mirrored (a mirrored shelf is another picture to the
+    perceptual hash, and rendering is the slow part)."""
+    from vision.synth.catalogue import build_catalogue
+    from vision.synth.dataset import DatasetSpec
+    from vision.synth.scene import render_scene
+
+    spec = DatasetSpec(count=count, seed=seed, size=(4000, 3000))
+    catalogue = build_catalogue(spec.catalogue_seed, spec.catalogue_size)
+    photos: list[Photo] = []
+    for index in range((count + 1) // 2):
+        rng = np.random.default_rng([seed, index])
+        scene = render_scene(rng, catalogue, spec.size, spec.max_products)
+        facings = Counter(label.sku for label in scene.truth.products)
+        skus = tuple(sku for sku, _ in facings.most_common())
+        for image in (scene.image, scene.image[:, ::-1])[:count - len(photos)]:
+            # The renderer is smoother than a phone sensor: fine noise makes the JPEG weigh
+            # what a real 12 MP one does (as benchmarks/shelf_verification_speed.py).
+            noise = rng.normal(0, 4, image.shape).astype(np.int16)
+            noisy = np.clip(image.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+            ok, buffer = cv2.imencode(".jpg", noisy, [cv2.IMWRITE_JPEG_QUALITY, 92])
+            if not ok:
+                raise RuntimeError("OpenCV failed to encode a JPEG")
+            photos.append(Photo(bytes(buffer.tobytes()), skus))
+    return photos
+
+
+def unique_copy(jpeg: bytes, tag: str) -> bytes:
+    """The same picture with a comment segment after SOI: other bytes, same pixels."""
+    payload = tag.encode("ascii")
+    return jpeg[:2] + b"\xff\xfe" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
+
+
+def shifted(lat: float, lon: float, north_m: float, east_m: float) -> tuple[float, float]:
+    lon2, lat2, _ = _GEOD.fwd(lon, lat, 0.0, north_m)
+    lon3, lat3, _ = _GEOD.fwd(lon2, lat2, 90.0, east_m)
+    return float(lat3), float(lon3)
+
+
+def seed_store(data_dir: Path, reps: int, photos: list[Photo], featured: int) -> dict[str, str]:
+    """Initialise the store like ``visitproof init``; seed the company; tokens by rep id."""
+    from serving.auth import Role, issue_token
+    from vision.synth.catalogue import build_catalogue, reference_shot
+    from visitproof.product_references import register_product
+    from visitproof.store import PhotoStore, Repository, open_database
+
+    database = open_database(f"sqlite:///{(data_dir / 'visitproof.sqlite3').resolve()}",
+                             create_dir=True)
+    database.migrate()
+    photo_store = PhotoStore(data_dir / "photos")
+    photo_store.root.mkdir(parents=True, exist_ok=True)
+    skus = {sku.sku: sku for sku in build_catalogue(0, 72)}
+    with database.begin() as connection, tempfile.TemporaryDirectory() as scratch:
+        repository = Repository(connection, TENANT)
+        repository.put_tenant(Tenant(id=TENANT, name="Bench", timezone="Asia/Shanghai",
+                                     created_at=datetime.now(UTC)))
+        repository.put_teams([Team(tenant_id=TENANT, id="t1", name="Team 1", region="east")])
+        repository.put_reps([Rep(tenant_id=TENANT, id=f"r{i}", name=f"Rep {i}", team_id="t1")
+                             for i in range(reps)])
+        repository.put_customers([Customer(
+            tenant_id=TENANT, id=f"c{i}", name=f"Customer {i}", type=CustomerType.SUPERMARKET,
+            tier=Tier.A,
+            location=_point(customer_location(i)), geofence_radius_m=150.0,
+            assigned_rep_ids=(f"r{i}",)) for i in range(reps)])
+        # The featured products: the most-faced SKUs of the first photo, so the shelf check
+        # runs identification as it does for a real tenant.
+        for code in photos[0].skus[:featured]:
+            ok, png = cv2.imencode(".png", reference_shot(skus[code]))
+            reference = Path(scratch) / f"{code}.png"
+            reference.write_bytes(png.tobytes() if ok else b"")
+            register_product(repository, photo_store, sku=code, name=skus[code].name,
+                             references=[reference])
+    tokens = {f"r{i}": issue_token(database, tenant_id=TENANT, user_id=f"r{i}", role=Role.REP)
+              for i in range(reps)}
+    database.dispose()
+    return tokens
+
+
+def _point(lat_lon: tuple[float, float]) -> GeoPoint:
+    return GeoPoint(lat=lat_lon[0], lon=lat_lon[1])
+
+
+def customer_location(index: int) -> tuple[float, float]:
+    return shifted(*ORIGIN, north_m=2000.0 * (index // 4), east_m=2000.0 * (index % 4))
+
+
+def checkin_meta(rep_index: int, rng: np.random.Generator) -> dict[str, Any]:
+    """A check-in at the rep's customer: a 25-minute visit that ended 3-10 minutes ago."""
+    now = datetime.now(UTC)
+    departed = now - timedelta(seconds=float(rng.uniform(180, 600)))
+    captured = departed - timedelta(minutes=8)
+    lat, lon = shifted(*customer_location(rep_index), north_m=float(rng.uniform(-30, 30)),
+                       east_m=float(rng.uniform(-30, 30)))
+    return {
+        "id": str(uuid.uuid4()), "customer_id": f"c{rep_index}",
+        "arrived_at": (departed - timedelta(minutes=25)).isoformat(),
+        "departed_at": departed.isoformat(), "photo_captured_at": captured.isoformat(),
+        "device_submitted_at": now.isoformat(),
+        "fix": {"lat": lat, "lon": lon, "accuracy_m": float(rng.uniform(5, 20)),
+                "fix_time": captured.isoformat(), "provider": "gps", "is_mock": False},
+        "commitment": {"text": "agrees to move the new range to eye level this week"},
+        "next_action": {"text": "send the promotion calendar to the store manager",
+                        "due_at": (now + timedelta(days=2)).isoformat(),
+                        "kind": "send_document"},
+    }
+
+
+async def upload(client: httpx.AsyncClient, token: str, rep_index: int, photo: Photo,
+                 rng: np.random.Generator) -> tuple[int, float, str | None, list[str]]:
+    """One check-in: (status, seconds, verdict status or error code, reason codes)."""
+    meta = checkin_meta(rep_index, rng)
+    photo_bytes = unique_copy(photo.data, meta["id"])
+    started = time.perf_counter()
+    response = await client.post(
+        "/v1/checkins", headers={"Authorization": f"Bearer {token}"},
+        data={"meta": json.dumps(meta)}, files={"photo": ("shelf.jpg", photo_bytes, "image/jpeg")})
+    elapsed = time.perf_counter() - started
+    try:
+        body: dict[str, Any] = response.json()
+    except ValueError:
+        body = {}
+    # A verdict's status for a 2xx, the error's code otherwise.
+    verdict = body.get("status" if response.status_code < 300 else "code")
+    reasons = [str(reason.get("code")) for reason in body.get("reasons", [])]
+    return response.status_code, elapsed, verdict, reasons
+
+
+async def load(url: str, tokens: dict[str, str], photos: list[Photo], seconds: float,
+               concurrency: int, label: str, seed: int) -> Result:
+    """``concurrency`` clients, client i as rep i % reps, uploading until the time is up.
+    ``seed`` draws the fixes and times; a repeated seed repeats coordinates exactly, which
+    the fix check flags (``FIX_REPEATED_COORDINATES``)."""
+    result = Result(label=label, seconds=seconds)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        deadline = time.perf_counter() + seconds
+
+        async def client_loop(worker: int) -> None:
+            rep_index = worker % len(tokens)
+            rng = np.random.default_rng([seed, worker])
+            while time.perf_counter() < deadline:
+                try:
+                    status, elapsed, verdict, reasons = await upload(
+                        client, tokens[f"r{rep_index}"], rep_index,
+                        photos[rep_index % len(photos)], rng)
+                except httpx.HTTPError as error:
+                    result.failures[type(error).__name__] += 1
+                    continue
+                result.statuses[status] += 1
+                result.latencies_s.append(elapsed)
+                result.verdicts[verdict or "?"] += 1
+                result.reasons.update(reasons)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client_loop(worker) for worker in range(concurrency)))
+        # Answers that arrive after the deadline count; the run's length is the real one.
+        result.seconds = time.perf_counter() - started
+    return result
+
+
+def wait_ready(url: str, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url}/readyz not ready after {timeout_s:.0f} s")
+
+
+def measure(url: str, tokens: dict[str, str], photos: list[Photo], args: argparse.Namespace,
+            label: str) -> Result:
+    """Warm up (not counted: first-upload caches, sessions), then the measured run."""
+    wait_ready(url)
+    asyncio.run(load(url, tokens, photos, args.warmup, args.concurrency, label, args.seed))
+    result = asyncio.run(load(url, tokens, photos, args.seconds, args.concurrency, label,
+                              args.seed + 1))
+    print(f"{label}: {result.ok} check-ins in {result.seconds:.1f} s, load average "
+          f"{os.getloadavg()[0]:.2f}")
+    return result
+
+
+def run_on_ray(batch_size: int, args: argparse.Namespace, photos: list[Photo],
+               port: int) -> Result:
+    """The Serve app with the detector's ``max_batch_size`` = ``batch_size``."""
+    from ray import serve
+
+    from serving.ray_app import RayAppArgs, build_app
+
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="visitproof-load-") as scratch:
+        data_dir = Path(scratch) / "var"
+        tokens = seed_store(data_dir, args.concurrency, photos, args.featured)
+        serve.run(build_app(RayAppArgs(
+            data_dir=str(data_dir), detector_threads=args.detector_threads,
+            detector_replicas=args.detector_replicas, ingress_replicas=args.ingress_replicas,
+            max_batch_size=batch_size, batch_wait_timeout_s=args.batch_wait_ms / 1000)),
+            name="visitproof", route_prefix="/")
+        try:
+            return measure(url, tokens, photos, args, f"Ray Serve, batch {batch_size}")
+        finally:
+            serve.delete("visitproof")
+
+
+def run_on_uvicorn(args: argparse.Namespace, photos: list[Photo]) -> Result:
+    """The reference without Ray: ``visitproof serve`` (one uvicorn process, the detector
+    in it), same store and load."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with tempfile.TemporaryDirectory(prefix="visitproof-load-") as scratch:
+        data_dir = Path(scratch) / "var"
+        tokens = seed_store(data_dir, args.concurrency, photos, args.featured)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "visitproof.cli.main", "serve", "--host", "127.0.0.1",
+             "--port", str(port), "--data-dir", str(data_dir)],
+            env={**os.environ, "VISITPROOF_DETECTOR_THREADS": str(args.detector_threads)},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            return measure(f"http://127.0.0.1:{port}", tokens, photos, args,
+                           "uvicorn, no Ray")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+# (stage, file, function) whose cumulative time cProfile reports per upload.
+PROFILE_STAGES = (
+    ("intake.submit, all of the below", "serving/checkin_intake.py", "submit"),
+    ("  SHA-256 of the photo", "~", "<built-in method _hashlib.openssl_sha256>"),
+    ("  shelf check (verify_shelf_photo)", "vision/shelf_verification.py", "verify_shelf_photo"),
+    ("    JPEG decode (draft)", "vision/photo_decode.py", "decode_photo"),
+    ("    detector (ONNX)", "vision/detector.py", "detect"),
+    ("    identification (embedder)", "vision/product_gallery.py", "identify"),
+    ("    photo quality", "vision/photo_quality.py", "assess_quality"),
+    ("    perceptual hash", "vision/perceptual_hash.py", "perceptual_hash"),
+    ("  photo write (fsync)", "visitproof/store/photos.py", "put"),
+    ("  transaction: judge, insert, read back", "serving/checkin_intake.py",
+     "_judge_and_store"),
+    ("    photo re-use / near-duplicates", "serving/checkin_intake.py",
+     "_photo_history_reasons"),
+    ("    fix check", "geo/fix_integrity.py", "check_checkin"),
+    ("    Repository.checkins (fix history, read back)", "visitproof/store/repository.py",
+     "checkins"),
+)
+
+
+def profile(args: argparse.Namespace, photos: list[Photo]) -> None:
+    """Where one upload's time goes: the app in this process (no Ray, no HTTP), the
+    intake called directly under cProfile, then the response's JSON, then the same upload
+    through the ASGI app (multipart parsing, auth and JSON included)."""
+    import cProfile
+    import pstats
+
+    from fastapi.testclient import TestClient
+
+    from serving.app import create_app
+    from serving.schemas import CheckinMeta, VerdictPublic
+    from visitproof.settings import Settings
+
+    runs = args.profile
+    with tempfile.TemporaryDirectory(prefix="visitproof-profile-") as scratch:
+        data_dir = Path(scratch) / "var"
+        tokens = seed_store(data_dir, len(photos), photos, args.featured)
+        settings = Settings(data_dir=data_dir, detector_threads=args.detector_threads,
+                            rate_limit_per_minute=0)
+        app = create_app(settings)
+        rng = np.random.default_rng(args.seed)
+        with TestClient(app) as client:
+            intake = app.state.runtime.intake
+
+            def submit(index: int) -> Any:
+                rep = index % len(photos)
+                meta = checkin_meta(rep, rng)
+                return intake.submit(
+                    tenant_id=TENANT, rep_id=f"r{rep}",
+                    meta=CheckinMeta.model_validate_json(json.dumps(meta)),
+                    photo=unique_copy(photos[rep].data, meta["id"]), filename="shelf.jpg",
+                    content_type="image/jpeg", now=datetime.now(UTC))
+
+            for index in range(len(photos)):  # warm caches: gallery, photo index, sessions
+                submit(index)
+            profiler = cProfile.Profile()
+            wall, cpu = time.perf_counter(), time.process_time()
+            profiler.enable()
+            submissions = [submit(index) for index in range(runs)]
+            profiler.disable()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            started = time.perf_counter()
+            for submission in submissions:
+                VerdictPublic.of(submission.checkin).model_dump_json()
+            json_ms = (time.perf_counter() - started) / runs * 1000
+            started = time.perf_counter()
+            for index in range(runs):
+                rep = index % len(photos)
+                meta = checkin_meta(rep, rng)
+                photo = unique_copy(photos[rep].data, meta["id"])
+                client.post("/v1/checkins", data={"meta": json.dumps(meta)},
+                            headers={"Authorization": f"Bearer {tokens[f'r{rep}']}"},
+                            files={"photo": ("shelf.jpg", photo, "image/jpeg")})
+            http_ms = (time.perf_counter() - started) / runs * 1000
+    table = pstats.Stats(profiler)
+    stats: dict[tuple[str, int, str], tuple[Any, ...]] = table.stats  # type: ignore[attr-defined]
+    print(f"\nprofile of {runs} uploads in one process (no Ray), wall ms per upload:")
+    print("| stage | ms |\n|---|---:|")
+    for label, file, function in PROFILE_STAGES:
+        seconds = sum(row[3] for (path, _, name), row in stats.items()
+                      if name == function and path.endswith(file))
+        print(f"| {label} | {seconds / runs * 1000:.1f} |")
+    print(f"| response JSON (VerdictPublic) | {json_ms:.1f} |")
+    print(f"| whole upload through the ASGI app (multipart, auth, JSON) | {http_ms:.1f} |")
+    cpu_ms = cpu / runs * 1000
+    cores = os.cpu_count() or 1
+    print(f"\nintake: {wall / runs * 1000:.0f} ms wall, {cpu_ms:.0f} ms CPU per upload (all "
+          f"threads); {cores} cores bound it to ~{cores * 1000 / cpu_ms:.1f} uploads/s "
+          "before HTTP, Ray and the client take their share")
+
+
+def report(results: list[Result]) -> None:
+    print("\n| server | check-ins/s | p50 ms | p95 ms | p99 ms | answers by status "
+          "| verdicts / error codes | client errors |")
+    print("|---|---:|---:|---:|---:|---|---|---|")
+    for r in results:
+        statuses = ", ".join(f"{s}: {n}" for s, n in sorted(r.statuses.items()))
+        verdicts = ", ".join(f"{v}: {n}" for v, n in r.verdicts.most_common())
+        failures = ", ".join(f"{f}: {n}" for f, n in r.failures.items()) or "0"
+        print(f"| {r.label} | {r.throughput:.2f} | {r.percentile_ms(50):.0f} | "
+              f"{r.percentile_ms(95):.0f} | {r.percentile_ms(99):.0f} | {statuses} | "
+              f"{verdicts} | {failures} |")
+    for r in results:
+        common = ", ".join(f"{code} {n}" for code, n in r.reasons.most_common(6))
+        print(f"{r.label}, reason codes of the verdicts: {common or 'none'}")
+    on_ray = [r for r in results if r.label.startswith("Ray")]
+    if len(on_ray) >= 2 and on_ray[-1].throughput > 0:
+        print(f"\nthroughput ratio, {on_ray[0].label} / {on_ray[-1].label}: "
+              f"{on_ray[0].throughput / on_ray[-1].throughput:.2f}")
+    server_errors = sum(n for r in results for s, n in r.statuses.items() if s >= 500)
+    print(f"5xx answers: {server_errors}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--warmup", type=float, default=5, help="seconds, not counted")
+    parser.add_argument("--concurrency", type=int, default=8,
+                        help="concurrent clients, one rep (and token, customer) each")
+    parser.add_argument("--batch-sizes", default="8,1",
+                        help="detector max_batch_size per run, comma-separated")
+    parser.add_argument("--batch-wait-ms", type=float, default=10)
+    parser.add_argument("--detector-threads", type=int, default=2)
+    parser.add_argument("--detector-replicas", type=int, default=1)
+    parser.add_argument("--ingress-replicas", type=int, default=1)
+    parser.add_argument("--featured", type=int, default=2, help="featured SKUs registered")
+    parser.add_argument("--seed", type=int, default=4242)
+    parser.add_argument("--uvicorn", action="store_true",
+                        help="also measure `visitproof serve` without Ray, as a reference")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="instead of the load: profile N uploads in one process")
+    args = parser.parse_args()
+
+    print(f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"load average {os.getloadavg()[0]:.2f}")
+    started = time.perf_counter()
+    photos = render_photos(args.concurrency, args.seed)
+    sizes = sorted(len(p.data) for p in photos)
+    print(f"rendered {len(photos)} 4000x3000 photos in {time.perf_counter() - started:.1f} s "
+          f"(JPEG {sizes[0] / 1e6:.1f}-{sizes[-1] / 1e6:.1f} MB)")
+    if args.profile:
+        profile(args, photos)
+        return
+
+    # The limits are for callers, not for this measurement; build_app reads the environment.
+    os.environ["VISITPROOF_RATE_LIMIT_PER_MINUTE"] = "0"
+    import ray
+    from ray import serve
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ray.init(num_cpus=max(4, os.cpu_count() or 1), include_dashboard=False,
+             log_to_driver=False)
+    results = []
+    try:
+        serve.start(http_options={"host": "127.0.0.1", "port": port})
+        for batch_size in (int(size) for size in args.batch_sizes.split(",")):
+            results.append(run_on_ray(batch_size, args, photos, port))
+    finally:
+        serve.shutdown()  # type: ignore[no-untyped-call]  # untyped in ray
+        ray.shutdown()
+    if args.uvicorn:
+        results.append(run_on_uvicorn(args, photos))
+    report(results)
+
+
+if __name__ == "__main__":
+    main()
