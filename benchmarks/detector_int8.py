@@ -50,6 +50,16 @@ class RenderedShelves(CalibrationDataReader):
         return next(self._iterator, None)
 
 
+def stamp_int8_version(path: Path) -> None:
+    """Append ``-int8`` to the model's ``model_version`` metadata, so every verdict says
+    which build judged it."""
+    model = onnx.load(str(path))
+    for prop in model.metadata_props:
+        if prop.key == "model_version" and not prop.value.endswith("-int8"):
+            prop.value += "-int8"
+    onnx.save(model, str(path))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, required=True)
@@ -78,6 +88,7 @@ def main() -> None:
     quantize_static(str(prepared), str(args.out), reader, quant_format=QuantFormat.QDQ,
                     per_channel=True, activation_type=QuantType.QUInt8,
                     weight_type=QuantType.QInt8, nodes_to_exclude=decode_nodes)
+    stamp_int8_version(args.out)
     int8 = ShelfDetector(args.out, DetectorConfig(threads=2, batch_size=1))
     image = cv2.imread(str(sorted((args.eval / "images").rglob("*.jpg"))[0]))
     timings: dict[str, list[float]] = {"fp32": [], "int8": []}

@@ -33,7 +33,7 @@ def test_upload_stores_the_checkin_with_both_verifications(api: Api) -> None:
     body = response.json()
     assert body["checkin_id"] == meta["id"]
     assert body["status"] in STATUSES
-    assert body["shelf"]["model_version"] == "shelf-detector-0.1.0"
+    assert body["shelf"]["model_version"] == "shelf-detector-0.1.0-int8"
     assert body["shelf"]["image_size"] == [1280, 960]
     assert body["fix"]["status"] in STATUSES
     assert set(body["fix"]["measurements"]) >= {"distance_m", "submit_delay_s"}
@@ -51,7 +51,7 @@ def test_upload_stores_the_checkin_with_both_verifications(api: Api) -> None:
     assert stored.photo_phash is not None
     shelf, fix = stored.verifications
     assert (shelf.checker, shelf.model_version, shelf.policy_version) == \
-        ("shelf", "shelf-detector-0.1.0", body["shelf"]["policy_version"])
+        ("shelf", "shelf-detector-0.1.0-int8", body["shelf"]["policy_version"])
     assert shelf.policy_version
     assert (fix.checker, fix.model_version, fix.policy_version) == \
         ("fix", None, "fix-integrity/1")

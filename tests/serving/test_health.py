@@ -12,7 +12,7 @@ def test_healthz_and_readyz(api: Api) -> None:
     assert api.client.get("/healthz").json() == {"status": "ok"}
     ready = api.client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "model_version": "shelf-detector-0.1.0"}
+    assert ready.json() == {"status": "ready", "model_version": "shelf-detector-0.1.0-int8"}
 
 
 def test_readyz_fails_when_the_store_is_not_at_the_current_schema(api: Api) -> None:

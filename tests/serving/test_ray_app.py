@@ -67,7 +67,7 @@ def test_an_upload_through_ray_serve_is_judged_stored_and_idempotent(ray_api: Ra
     first = ray_api.upload(meta, shelf_photo(seed=30))
     assert first.status_code == 201, first.text
     body = first.json()
-    assert body["shelf"]["model_version"] == "shelf-detector-0.1.0"
+    assert body["shelf"]["model_version"] == "shelf-detector-0.1.0-int8"
     assert body["shelf"]["image_size"] == [1280, 960]
     assert body["fix"]["policy_version"] == "fix-integrity/1"
     retry = ray_api.upload(meta, shelf_photo(seed=30))
@@ -85,7 +85,7 @@ def test_concurrent_uploads_share_the_batched_detector(ray_api: RayApi) -> None:
     with ThreadPoolExecutor(max_workers=6) as pool:
         assert list(pool.map(upload, range(6))) == [201] * 6
     detector = serve.get_deployment_handle("ShelfDetector", app_name="visitproof")
-    assert detector.info.remote().result()["model_version"] == "shelf-detector-0.1.0"
+    assert detector.info.remote().result()["model_version"] == "shelf-detector-0.1.0-int8"
 
 
 def test_errors_keep_their_codes_behind_ray_serve(ray_api: RayApi) -> None:
