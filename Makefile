@@ -1,5 +1,5 @@
 # Two commands on a fresh machine:
-#   make run    install the service, initialise the embedded store, run the demo job
+#   make run    install the service, run the demo job, then serve the API on a local Ray
 #   make test   install the dev and train extras, run ruff, mypy and the whole test suite
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export VISITPROOF_DATA_DIR ?= ./var
 export YOLO_OFFLINE := 1
 
-.PHONY: run test lint typecheck pytest clean
+.PHONY: run demo test lint typecheck pytest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +22,20 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev,train]'
 	touch $@ $(VENV)/.installed-run
 
-# The main job on the embedded default (SQLite + ./var): the bundled example distributor is
-# imported into tenant "default"; a simulated 40-rep company (tenant "demo") is verified,
-# scored and mapped. Re-running keeps the store and skips the simulation.
+# The whole system on the embedded default (SQLite + ./var + a local Ray): `demo` imports
+# the bundled example distributor into tenant "default" and simulates, verifies, scores and
+# maps a 40-rep company (tenant "demo"); `run` then prints demo tokens and URLs and serves the
+# API and manager pages on Ray Serve until Ctrl-C. Re-running keeps the store and skips the
+# simulation.
 DEMO := VISITPROOF_TENANT=demo
-run: $(VENV)/.installed-run
+HOST ?= 127.0.0.1
+PORT ?= 8000
+run: demo
+	$(DEMO) $(BIN)/visitproof demo photo $(VISITPROOF_DATA_DIR)/demo/shelf.jpg --feature 2
+	$(DEMO) $(BIN)/visitproof demo banner --host $(HOST) --port $(PORT)
+	$(DEMO) exec $(BIN)/visitproof serve --host $(HOST) --port $(PORT)
+
+demo: $(VENV)/.installed-run
 	$(BIN)/visitproof init --name "Example Distributor (Hangzhou)"
 	$(BIN)/visitproof import reps examples/company/reps.geojson
 	$(BIN)/visitproof import customers examples/company/customers.csv
@@ -40,7 +49,7 @@ run: $(VENV)/.installed-run
 	$(DEMO) $(BIN)/visitproof phi --period 2026-10 --format csv | cut -d, -f1-6 | head -n 6
 	$(DEMO) $(BIN)/visitproof overlap --from 2026-10-05 --to 2026-11-03 --top 3 \
 		--out $(VISITPROOF_DATA_DIR)/overlap.html
-	@echo "open $(VISITPROOF_DATA_DIR)/phi-2026-10.html and $(VISITPROOF_DATA_DIR)/overlap.html in a browser"
+	@echo "written: $(VISITPROOF_DATA_DIR)/phi-2026-10.html and $(VISITPROOF_DATA_DIR)/overlap.html"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -63,7 +63,7 @@ def test_serve_answers_on_the_given_port(data_dir: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "visitproof.cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "visitproof.cli.main", "serve", "--no-ray", "--port", str(port)],
         env=_environment(data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60

@@ -11,6 +11,7 @@ import sys
 
 import typer
 
+from visitproof.cli import demo as demo_commands
 from visitproof.cli import detector as detector_commands
 from visitproof.cli import fraud_eval as fraud_eval_commands
 from visitproof.cli import overlap as overlap_commands
@@ -42,6 +43,7 @@ simulate_commands.register(app)
 fraud_eval_commands.register(app)
 shelf_commands.register(app)
 http_commands.register(app)
+demo_commands.register(app)
 rules_commands.register(app)
 reverify_commands.register(app)
 

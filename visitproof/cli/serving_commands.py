@@ -1,8 +1,9 @@
 """``visitproof tokens create`` and ``visitproof serve``: running the HTTP API.
 
-``serve`` runs the FastAPI app under uvicorn in this process; with ``--ray`` (or
-``--address``) it hosts it on Ray Serve instead, the detector as its own batched deployment
-(:mod:`serving.ray_app`, needs ``ray[serve]``).
+``serve`` hosts the FastAPI app on Ray Serve, the detector as its own batched deployment
+(:mod:`serving.ray_app`): a local Ray is started unless ``--address`` joins a cluster.
+``--no-ray`` runs the same app under uvicorn in this one process instead (no Ray start: a
+quick way to try the API, or to run it under another process manager).
 """
 
 from __future__ import annotations
@@ -53,8 +54,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     use_ray: Annotated[bool, typer.Option(
-        "--ray/--no-ray", help="Host on Ray Serve (starts a local Ray unless --address).")
-    ] = False,
+        "--ray/--no-ray", help="Host on Ray Serve (starts a local Ray unless --address); "
+        "--no-ray: plain uvicorn in this process.")
+    ] = True,
     address: Annotated[str | None, typer.Option(
         help="Join this Ray cluster (implies --ray), e.g. ray://head:10001 or auto.")] = None,
     data_dir: DataDirOption = None,
