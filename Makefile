@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export VISITPROOF_DATA_DIR ?= ./var
 export YOLO_OFFLINE := 1
 
-.PHONY: run demo test lint typecheck pytest clean
+.PHONY: run demo test lint typecheck pytest clean verify-reliability
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,16 @@ pytest: $(VENV)/.installed-test
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
+
+# Reliability proofs against a real server process on loopback (issue 9; the figures go to
+# benchmarks/RESULTS.md): schemathesis over every OpenAPI operation, SIGKILLs during 500
+# uploads, and a soak at twice the expected peak. CI: make verify-reliability SOAK_MINUTES=1
+FUZZ_CASES ?= 1200
+SOAK_MINUTES ?= 10
+verify-reliability: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks.reliability.fuzz_api --cases $(FUZZ_CASES)
+	$(BIN)/python -m benchmarks.reliability.crash_durability --uploads 500 --kills 10
+	$(BIN)/python -m benchmarks.reliability.soak --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis
