@@ -16,11 +16,12 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from serving.checkin_intake import CheckinIntake, IntakePolicies
 from serving.errors import install_error_handlers
 from serving.metrics import Metrics, MetricsMiddleware
+from serving.query_params import reject_unknown_query
 from serving.rate_limit import RateLimit, rate_limits
 from serving.routes import actions, checkins, contacts, health, leads, pages, reports, rules
 from serving.runtime import Runtime
@@ -53,6 +54,7 @@ def create_app(settings: Settings, *,
             database.require_current()
             shelf_detector = load_detector(settings)
             photos = PhotoStore(settings.photos_dir)
+            photos.sweep_incoming()  # what writes cut by a crash left behind
             policies = IntakePolicies(fix_history=timedelta(days=settings.fix_history_days))
             app.state.runtime = Runtime(
                 settings=settings, database=database, photos=photos,
@@ -70,14 +72,17 @@ def create_app(settings: Settings, *,
         "action.",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query)],
     )
     install_error_handlers(app)
     limits = rate_limits(settings.rate_limit_per_minute, settings.rate_limit_burst,
                          settings.upload_rate_limit_per_minute,
                          settings.upload_rate_limit_burst)
     for module in (checkins, leads, contacts, actions, rules, reports, pages, health):
-        app.include_router(module.router, responses=(
-            {} if module is health or limits.off else _RATE_LIMITED_RESPONSE))
+        documented = {} if module in (health, pages) else dict(_MALFORMED_RESPONSE)
+        if module is not health and not limits.off:
+            documented |= _RATE_LIMITED_RESPONSE
+        app.include_router(module.router, responses=documented)
     # Added last = outermost: the limits apply before anything reads the body, the rate
     # limit before the size limit, and the metrics see every answer, 429s and 413s included.
     app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
@@ -86,6 +91,10 @@ def create_app(settings: Settings, *,
     return app
 
 
+_MALFORMED_RESPONSE: dict[int | str, dict[str, Any]] = {400: {
+    "model": ErrorPublic,
+    "description": "The body can't be parsed at all: broken multipart or JSON framing "
+    "(MALFORMED_REQUEST)."}}
 _RATE_LIMITED_RESPONSE: dict[int | str, dict[str, Any]] = {429: {
     "model": ErrorPublic,
     "description": "Too many requests from this caller (RATE_LIMITED); retry after the "

@@ -24,6 +24,7 @@ BAD_IDENTIFIER = "BAD_IDENTIFIER"
 EMPTY_FIELD = "EMPTY_FIELD"
 BAD_NUMBER = "BAD_NUMBER"
 BAD_TIMEZONE = "BAD_TIMEZONE"
+BAD_TEXT = "BAD_TEXT"
 BAD_SHA256 = "BAD_SHA256"
 
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
@@ -96,10 +97,12 @@ def require_identifier(value: str, field: str) -> str:
 
 
 def require_text(value: str, field: str, *, max_length: int = 2000) -> str:
-    """Non-blank free text, stripped, at most ``max_length`` characters."""
+    """Non-blank free text, stripped, at most ``max_length`` characters, without NUL."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidValue(field, "must not be empty", code=EMPTY_FIELD)
     stripped = value.strip()
+    if "\x00" in stripped:  # PostgreSQL text can't hold NUL; no person types one
+        raise InvalidValue(field, "contains a NUL character (\\x00)", code=BAD_TEXT)
     if len(stripped) > max_length:
         raise InvalidValue(field, f"is {len(stripped)} characters, at most {max_length}"
                            " allowed", code=BAD_NUMBER)

@@ -105,7 +105,9 @@ def fuzz_operation(operation: Any, mode: schemathesis.GenerationMode, *, base_ur
     @given(case=operation.as_strategy(generation_mode=mode),
            caller=st.sampled_from(sorted(who)), known=st.sampled_from([None, *known_ids]))
     def run(case: Any, caller: str, known: str | None) -> None:
-        if known is not None and "checkin_id" in (case.path_parameters or {}):
+        # Only valid cases get a real id: a negative case's invalid path must stay invalid.
+        if known is not None and mode is schemathesis.GenerationMode.POSITIVE \
+                and "checkin_id" in (case.path_parameters or {}):
             case.path_parameters["checkin_id"] = known
         # The drawn caller's token replaces the generated one; a negative case that drops
         # the header on purpose goes without.

@@ -13,11 +13,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
 from sqlalchemy.exc import IntegrityError
 
 from serving.auth import CurrentUser, can_see, visible_rep_ids
 from serving.errors import ActionAlreadyCompleted
+from serving.query_params import Offset, QueryInstant
 from serving.runtime import RuntimeDep
 from serving.schemas_crm import (
     ActionComplete,
@@ -58,12 +58,12 @@ def list_actions(
         description="open: not yet done; done: completed. Both when absent.")] = None,
     rep_id: str | None = None,
     customer_id: str | None = None,
-    due_from: Annotated[AwareDatetime | None, Query(
+    due_from: Annotated[QueryInstant | None, Query(
         description="Due at or after (with offset).")] = None,
-    due_until: Annotated[AwareDatetime | None, Query(
+    due_until: Annotated[QueryInstant | None, Query(
         description="Due before (with offset).")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ActionsPublic:
     """Next actions of the check-ins the caller may see, earliest due first."""
     with runtime.database.connect() as connection:

@@ -6,11 +6,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
-from pydantic import AwareDatetime, Json
+from pydantic import Json
 
 from serving.annotated_photo import annotated_jpeg
 from serving.auth import CurrentRep, CurrentUser, can_see, visible_rep_ids
 from serving.checkin_intake import photo_format
+from serving.query_params import Offset, QueryInstant
 from serving.runtime import RuntimeDep
 from serving.schemas import CheckinMeta, CheckinPublic, CheckinsPublic, ErrorPublic, VerdictPublic
 from visitproof.errors import NotFound
@@ -69,12 +70,12 @@ def list_checkins(
     rep_id: str | None = None,
     customer_id: str | None = None,
     status: CheckinStatus | None = None,
-    departed_from: Annotated[AwareDatetime | None, Query(
+    departed_from: Annotated[QueryInstant | None, Query(
         alias="from", description="Departed at or after (with offset).")] = None,
-    departed_until: Annotated[AwareDatetime | None, Query(
+    departed_until: Annotated[QueryInstant | None, Query(
         alias="to", description="Departed before (with offset).")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> CheckinsPublic:
     """Check-ins the caller may see, newest departure first: a rep their own, a manager
     their team's, a director or admin the whole tenant."""

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from serving.auth import CurrentUser, User, visible_rep_ids
 from serving.errors import ContactIdConflict
+from serving.query_params import Offset
 from serving.runtime import Runtime, RuntimeDep
 from serving.schemas_crm import ContactPublic, ContactPut, ContactsPublic, documented_errors
 from visitproof.errors import InvalidValue, NotFound
@@ -47,7 +48,7 @@ def list_contacts(
         description="Only this customer's contacts (404 when it is not in scope).")] = None,
     role: DecisionRole | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ContactsPublic:
     """Contacts of the customers the caller may see, by customer then name."""
     with runtime.database.connect() as connection:

@@ -21,11 +21,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import AwareDatetime
 from sqlalchemy.exc import IntegrityError
 
 from serving.auth import CurrentRep, CurrentUser, Role, User, require_role, visible_rep_ids
 from serving.errors import LeadIdConflict, TouchIdConflict
+from serving.query_params import Offset, QueryInstant
 from serving.runtime import RuntimeDep
 from serving.schemas_crm import (
     LeadAssign,
@@ -123,12 +123,12 @@ def list_leads(
     channel: str | None = None,
     touched: Annotated[bool | None, Query(
         description="true: only leads touched at least once; false: only untouched.")] = None,
-    created_from: Annotated[AwareDatetime | None, Query(
+    created_from: Annotated[QueryInstant | None, Query(
         alias="from", description="Taken in at or after (with offset).")] = None,
-    created_until: Annotated[AwareDatetime | None, Query(
+    created_until: Annotated[QueryInstant | None, Query(
         alias="to", description="Taken in before (with offset).")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> LeadsPublic:
     """Leads the caller may see, newest intake first (see the module docstring)."""
     with runtime.database.connect() as connection:

@@ -35,6 +35,7 @@ from serving.auth import Role, User, authenticate, require_role
 from serving.errors import ApiError, Unauthenticated, validation_details
 from serving.pages.checkin_pages import checkin_page, checkins_page
 from serving.pages.layout import error_page, page
+from serving.query_params import Offset
 from serving.routes import checkins, reports
 from serving.runtime import RuntimeDep
 from visitproof.errors import InvalidInput, NotFound, StoreError
@@ -94,7 +95,14 @@ def html_error(error: Exception) -> HTMLResponse | None:
                         headers=headers)
 
 
-router = APIRouter(prefix="", tags=["pages"], route_class=HtmlErrorRoute)
+_HTML_ERRORS = {401: "Not signed in, or the token is invalid or expired (UNAUTHENTICATED).",
+                403: "The token's role may not see the manager pages (FORBIDDEN).",
+                404: "Nothing there in the caller's scope (NOT_FOUND).",
+                422: "A bad query value; the page names it.",
+                503: "The store is busy or unavailable (STORE_UNAVAILABLE)."}
+router = APIRouter(prefix="", tags=["pages"], route_class=HtmlErrorRoute, responses={
+    code: {"description": text, "content": {"text/html": {}}}
+    for code, text in _HTML_ERRORS.items()})
 
 
 def page_user(runtime: RuntimeDep,
@@ -153,7 +161,7 @@ def checkins_list(
     rep_id: str | None = None, customer_id: str | None = None,
     status: Annotated[CheckinStatus | Literal[""] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> HTMLResponse:
     """Recent check-ins in the caller's scope with their status and reasons."""
     rep_id, customer_id = rep_id or None, customer_id or None

@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
 
 from geo.coverage import coverage_status, gaps_from_status
 from geo.overlap_outputs import (
@@ -48,6 +47,7 @@ from phi.report_export import report_to_dict as phi_report_to_dict
 from phi.store_reader import tables_from_store
 from phi.tables import PhiTables
 from serving.auth import CurrentUser, Role, User, require_role, visible_rep_ids
+from serving.query_params import Offset, QueryInstant
 from serving.runtime import Runtime, RuntimeDep
 from serving.schemas import ErrorPublic, ReasonPublic
 from serving.schemas_reports import CoverageGapPublic, CoverageGapsPublic, PhiReportPublic
@@ -67,7 +67,7 @@ GEOJSON = "application/geo+json"
 PeriodQuery = Annotated[str, Query(
     description="2026-11 (month), 2026-W45 (ISO week) or 2026-11-01..2026-11-15 (days, "
     "inclusive), in the tenant's time zone.", examples=["2026-11"])]
-NowQuery = Annotated[AwareDatetime | None, Query(
+NowQuery = Annotated[QueryInstant | None, Query(
     description="Judge as of this instant (ISO 8601 with offset); default: now. Pins a "
     "report so it can be reproduced, like the CLI's --now.")]
 NeglectQuery = Annotated[int, Query(ge=1, le=3650,
@@ -278,7 +278,7 @@ def get_coverage_gaps(
     tier: Annotated[Literal["A", "B", "C"] | None, Query(description="Only this tier.")
                     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> CoverageGapsPublic:
     """Customers nobody has visited (verified) for ``neglect_days`` days or more, or ever,
     ranked by tier, then never visited, then longest untouched. A manager sees their team's

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
 from serving.auth import CurrentUser, Role, User, require_role
+from serving.query_params import MAX_VERSION
 from serving.runtime import RuntimeDep
 from serving.schemas import ErrorPublic
 from visitproof.errors import NotFound
@@ -148,7 +149,7 @@ def rule_versions(user: CurrentUser, runtime: RuntimeDep) -> RuleVersionsPublic:
 
 
 @router.get("/{version}", response_model=RulesPublic, responses=_errors(401, 404, 422, 503))
-def rules_version(version: Annotated[int, Path(ge=1)], user: CurrentUser,
+def rules_version(version: Annotated[int, Path(ge=1, le=MAX_VERSION)], user: CurrentUser,
                   runtime: RuntimeDep) -> RulesPublic:
     """One version of the tenant's rules, as it was saved."""
     with runtime.database.connect() as connection:

@@ -15,6 +15,7 @@ from visitproof.values import (
     require_identifier,
     require_lat,
     require_lon,
+    require_text,
     require_utc,
 )
 
@@ -100,3 +101,10 @@ def test_identifiers(value: str, ok: bool) -> None:
     else:
         with pytest.raises(InvalidValue, match="not a valid id"):
             require_identifier(value, "id")
+
+
+def test_text_with_a_nul_character_is_refused_with_its_code() -> None:
+    with pytest.raises(InvalidValue) as error:
+        require_text("agrees to a trial\x00", "commitment")
+    assert (error.value.code, error.value.field) == ("BAD_TEXT", "commitment")
+    assert require_text("  说好了 — ✓ ", "commitment") == "说好了 — ✓"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from visitproof.errors import InvalidValue, NotFound
@@ -22,6 +23,22 @@ class PhotoStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    def sweep_incoming(self, older_than_s: float = 3600.0) -> int:
+        """Delete temporary files left by writes a crash cut short (``.incoming-*`` older
+        than ``older_than_s``; younger ones may belong to a write in flight). Returns how
+        many were removed."""
+        if not self.root.is_dir():
+            return 0
+        cutoff, removed = time.time() - older_than_s, 0
+        for leftover in self.root.glob("*/*/.incoming-*"):
+            try:
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
 
     def path_for(self, sha256: str) -> Path:
         require_sha256(sha256)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,17 @@ def test_a_truncated_file_in_place_is_rewritten(tmp_path: Path) -> None:
 def test_bad_requests(tmp_path: Path, action: object, error: type[Exception]) -> None:
     with pytest.raises(error):
         action(PhotoStore(tmp_path))  # type: ignore[operator]
+
+
+def test_sweep_removes_old_leftovers_of_cut_writes_but_not_fresh_ones(tmp_path: Path) -> None:
+    store = PhotoStore(tmp_path)
+    digest = store.put(b"a photo")
+    folder = store.path_for(digest).parent
+    old, fresh = folder / ".incoming-old", folder / ".incoming-fresh"
+    old.write_bytes(b"half a pho")
+    fresh.write_bytes(b"half a")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    assert store.sweep_incoming(older_than_s=3600) == 1
+    assert (old.exists(), fresh.exists(), store.get(digest)) == (False, True, b"a photo")
+    assert PhotoStore(tmp_path / "absent").sweep_incoming() == 0
