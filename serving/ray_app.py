@@ -39,17 +39,22 @@ from visitproof.settings import Settings, build_settings
 
 class RayAppArgs(BaseModel):
     """Arguments of :func:`build_app` (the ``args`` of a Serve config file). Unset store
-    and model fields fall back to the ``VISITPROOF_*`` environment, as everywhere."""
+    and model fields fall back to the ``VISITPROOF_*`` environment, as everywhere.
+
+    The defaults suit a CPU machine: two single-threaded detector replicas and no batching
+    (on the 2-core machine that gave 12.4 check-ins/s against 9.2 for one two-threaded
+    replica batching up to 8: a CPU gains nothing from a batch and the requests wait for it;
+    see benchmarks/RESULTS.md). On a GPU, raise ``max_batch_size`` and the wait instead."""
 
     model_config = ConfigDict(extra="forbid")
 
     data_dir: str | None = None
     database_url: str | None = None
     detector_model: str | None = None
-    detector_threads: int | None = Field(default=None, ge=1, le=64)
-    detector_replicas: int = Field(default=1, ge=1)
+    detector_threads: int | None = Field(default=1, ge=1, le=64)
+    detector_replicas: int = Field(default=2, ge=1)
     ingress_replicas: int = Field(default=1, ge=1)
-    max_batch_size: int = Field(default=8, ge=1, le=64)
+    max_batch_size: int = Field(default=1, ge=1, le=64)
     batch_wait_timeout_s: float = Field(default=0.01, ge=0, le=1)
 
 

@@ -53,7 +53,8 @@ def ray_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayApi]:
     ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False)
     try:
         serve.start(http_options={"host": "127.0.0.1", "port": port})
-        serve.run(build_app(RayAppArgs(data_dir=str(data_dir), max_batch_size=4)),
+        serve.run(build_app(RayAppArgs(data_dir=str(data_dir), max_batch_size=4,
+                                          detector_replicas=1)),
                   name="visitproof", route_prefix="/")
         yield RayApi(url=f"http://127.0.0.1:{port}", database=database, tokens=tokens)
     finally:

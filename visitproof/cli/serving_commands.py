@@ -59,13 +59,21 @@ def serve(
     ] = True,
     address: Annotated[str | None, typer.Option(
         help="Join this Ray cluster (implies --ray), e.g. ray://head:10001 or auto.")] = None,
+    detector_replicas: Annotated[int, typer.Option(
+        min=1, help="Ray: detector replicas (one ONNX session each).")] = 2,
+    detector_threads: Annotated[int, typer.Option(
+        min=1, max=64, help="Ray: ONNX Runtime threads per detector replica.")] = 1,
+    max_batch_size: Annotated[int, typer.Option(
+        min=1, max=64, help="Ray: images per detector call (raise it on a GPU).")] = 1,
     data_dir: DataDirOption = None,
 ) -> None:
     """Serve the HTTP API (docs at http://HOST:PORT/docs)."""
     settings = settings_for(data_dir)
     open_current_store(settings).dispose()  # fail here, with the CLI's message, if not ready
     if use_ray or address is not None:
-        _serve_on_ray(settings, host, port, address)
+        _serve_on_ray(settings, host, port, address, {
+            "detector_replicas": detector_replicas, "detector_threads": detector_threads,
+            "max_batch_size": max_batch_size})
         return
     import uvicorn
 
@@ -74,7 +82,8 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port)
 
 
-def _serve_on_ray(settings: Settings, host: str, port: int, address: str | None) -> None:
+def _serve_on_ray(settings: Settings, host: str, port: int, address: str | None,
+                  tuning: dict[str, int]) -> None:
     try:
         import ray
         from ray import serve as ray_serve
@@ -87,7 +96,7 @@ def _serve_on_ray(settings: Settings, host: str, port: int, address: str | None)
     ray_serve.start(http_options={"host": host, "port": port})
     args = RayAppArgs(data_dir=str(settings.data_dir.resolve()),
                       database_url=settings.database_url,
-                      detector_model=str(settings.resolved_detector_model))
+                      detector_model=str(settings.resolved_detector_model), **tuning)
     # SIGTERM (and SIGINT, which a background job inherits ignored) become
     # KeyboardInterrupt, so Serve and the local Ray are shut down, not orphaned.
     signal.signal(signal.SIGINT, signal.default_int_handler)
