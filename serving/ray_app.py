@@ -56,6 +56,11 @@ class RayAppArgs(BaseModel):
     ingress_replicas: int = Field(default=1, ge=1)
     max_batch_size: int = Field(default=1, ge=1, le=64)
     batch_wait_timeout_s: float = Field(default=0.01, ge=0, le=1)
+    # Ray's CPU resource reserved per replica: a scheduling hint (ONNX Runtime's threads are
+    # detector_threads). Fractions let two detectors and the ingress fit a 2-CPU machine;
+    # a whole CPU each would leave the ingress waiting for a CPU that never frees up.
+    detector_num_cpus: float = Field(default=0.5, gt=0, le=64)
+    ingress_num_cpus: float = Field(default=0.5, gt=0, le=64)
 
 
 class ShelfDetectorReplica:
@@ -127,7 +132,11 @@ def build_app(args: RayAppArgs) -> Application:
     as_dict = settings.model_dump(mode="json")
     detector = ShelfDetectorDeployment.options(
         num_replicas=args.detector_replicas,
+        ray_actor_options={"num_cpus": args.detector_num_cpus},
         user_config={"max_batch_size": args.max_batch_size,
                      "batch_wait_timeout_s": args.batch_wait_timeout_s},
     ).bind(as_dict)
-    return ApiIngress.options(num_replicas=args.ingress_replicas).bind(detector, as_dict)
+    return ApiIngress.options(
+        num_replicas=args.ingress_replicas,
+        ray_actor_options={"num_cpus": args.ingress_num_cpus},
+    ).bind(detector, as_dict)

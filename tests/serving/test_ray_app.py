@@ -50,11 +50,11 @@ def ray_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayApi]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False)
+    # Two CPUs, like the development machine: the default replicas must all be scheduled.
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         serve.start(http_options={"host": "127.0.0.1", "port": port})
-        serve.run(build_app(RayAppArgs(data_dir=str(data_dir), max_batch_size=4,
-                                          detector_replicas=1)),
+        serve.run(build_app(RayAppArgs(data_dir=str(data_dir), max_batch_size=4)),
                   name="visitproof", route_prefix="/")
         yield RayApi(url=f"http://127.0.0.1:{port}", database=database, tokens=tokens)
     finally:
