@@ -47,11 +47,14 @@ class PhotoRejected(InvalidInput):
 @dataclass(frozen=True, slots=True)
 class DecodeLimits:
     """Bounds on what is decoded. ``max_pixels`` is checked on the declared size, before
-    any pixel is decoded; ``target_long_side`` is the smallest long side (px) the caller
-    needs, so the decoder may scale down until just above it."""
+    any pixel is decoded; ``max_full_decode_pixels`` too, for formats that can only be
+    decoded at full size (PNG, WebP: a 49-megapixel PNG costs the server ~560 MiB, a JPEG of
+    that size a few MiB once drafted); ``target_long_side`` is the smallest long side (px)
+    the caller needs, so the decoder may scale down until just above it."""
 
     max_bytes: int = 40 * 1024 * 1024
     max_pixels: int = 50_000_000
+    max_full_decode_pixels: int = 16_000_000
     target_long_side: int | None = 1280
 
 
@@ -89,8 +92,15 @@ def decode_photo(data: bytes, limits: DecodeLimits | None = None) -> DecodedPhot
                 PhotoProblem.TOO_MANY_PIXELS,
                 f"the photo declares {width}×{height} = {width * height / 1e6:.0f} megapixels; "
                 f"at most {limits.max_pixels / 1e6:.0f} are accepted")
+        drafts = image.format in ("JPEG", "MPO")
+        if not drafts and width * height > limits.max_full_decode_pixels:
+            raise PhotoRejected(
+                PhotoProblem.TOO_MANY_PIXELS,
+                f"{image.format} photos are decoded at full size, so at most "
+                f"{limits.max_full_decode_pixels / 1e6:.0f} megapixels are accepted and this "
+                f"one has {width * height / 1e6:.0f}; send the camera's JPEG")
         scale = 1.0
-        if image.format in ("JPEG", "MPO") and limits.target_long_side:
+        if drafts and limits.target_long_side:
             requested = _draft_size(width, height, limits.target_long_side)
             if requested != (width, height):
                 image.draft("RGB", requested)

@@ -67,6 +67,7 @@ def test_heic_is_unsupported(real_data: Path) -> None:
     (b"", DecodeLimits(), PhotoProblem.EMPTY),
     (b"\xff\xd8" + b"\x00" * 2000, DecodeLimits(max_bytes=1000), PhotoProblem.TOO_LARGE),
     (_png_header_only(10_000, 10_000), DecodeLimits(), PhotoProblem.TOO_MANY_PIXELS),
+    (_png_header_only(5_000, 5_000), DecodeLimits(), PhotoProblem.TOO_MANY_PIXELS),
     (b"<svg xmlns='http://www.w3.org/2000/svg'><rect width='9' height='9'/></svg>",
      DecodeLimits(), PhotoProblem.UNSUPPORTED_FORMAT),
     (b"%PDF-1.4 not a photo", DecodeLimits(), PhotoProblem.UNSUPPORTED_FORMAT),
