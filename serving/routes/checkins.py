@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from pydantic import Json
 
 from serving.annotated_photo import annotated_jpeg
@@ -14,7 +14,7 @@ from serving.checkin_intake import photo_format
 from serving.query_params import Offset, QueryInstant
 from serving.runtime import RuntimeDep
 from serving.schemas import CheckinMeta, CheckinPublic, CheckinsPublic, ErrorPublic, VerdictPublic
-from visitproof.errors import NotFound
+from visitproof.errors import InvalidValue, NotFound
 from visitproof.records import Checkin, CheckinStatus
 from visitproof.store import Repository
 from visitproof.values import utc_now
@@ -33,6 +33,16 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorPublic, "description": described[code]} for code in codes}
 
 
+async def one_of_each_part(request: Request) -> None:
+    """A second ``photo`` or ``meta`` part is refused (422 ``DUPLICATE_FIELD``) rather than
+    one of the two silently judged. The form is the one FastAPI already parsed (cached)."""
+    form = await request.form()
+    for name in ("photo", "meta"):
+        if len(form.getlist(name)) > 1:
+            raise InvalidValue(name, f"the form has {len(form.getlist(name))} '{name}' "
+                               "parts; send exactly one", code="DUPLICATE_FIELD")
+
+
 @router.post(
     "", status_code=201, response_model=VerdictPublic,
     summary="Upload a check-in: shelf photo + meta JSON",
@@ -44,6 +54,7 @@ def upload_checkin(
     user: CurrentRep,
     runtime: RuntimeDep,
     response: Response,
+    _: Annotated[None, Depends(one_of_each_part)],
     photo: Annotated[UploadFile, File(description="The shelf photo, the camera's JPEG.")],
     meta: Annotated[Json[CheckinMeta], Form(
         description="The check-in as a JSON string (schema: CheckinMeta).")],

@@ -600,3 +600,17 @@ def test_hostile_values_on_other_endpoints_are_422_not_500(api: Api, url: str, c
     response = api.client.get(url, headers=api.auth("director"))
     assert response.status_code == 422, response.text[:500]
     assert (response.json()["code"], response.json()["field"]) == (code, field)
+
+
+@pytest.mark.parametrize("part", ["photo", "meta"])
+def test_a_second_photo_or_meta_part_is_refused_not_silently_dropped(api: Api,
+                                                                     part: str) -> None:
+    meta = json.dumps(make_upload_meta())
+    photo = ("shelf.jpg", small_photo(), "image/jpeg")
+    files = [("photo", photo), ("photo", ("other.jpg", small_photo(seed=1), "image/jpeg"))] \
+        if part == "photo" else [("photo", photo)]
+    data = {"meta": [meta, meta] if part == "meta" else meta}
+    response = api.client.post("/v1/checkins", data=data, files=files, headers=api.auth("rep"))
+    assert response.status_code == 422, response.text
+    assert (response.json()["code"], response.json()["field"]) == ("DUPLICATE_FIELD", part)
+    assert api.stored() == (0, 0, 0)
