@@ -37,7 +37,7 @@ Every body is an :class:`~serving.schemas.ErrorPublic`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -132,6 +132,22 @@ _VALIDATION_CODES = {
 }
 _HTTP_CODES = {400: "MALFORMED_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
                413: "PAYLOAD_TOO_LARGE"}
+
+
+COMMON_ERRORS = {
+    401: "No valid bearer token (UNAUTHENTICATED).",
+    403: "The token's role may not do this (FORBIDDEN).",
+    503: "The store is busy or unavailable (STORE_UNAVAILABLE).",
+}
+
+
+def error_responses(described: Mapping[int, str], *codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error ``codes`` of a route: each an :class:`ErrorPublic`
+    described by the route module's own words (``described``), else by
+    :data:`COMMON_ERRORS`. Route modules bind theirs once:
+    ``_errors = partial(error_responses, _DESCRIBED)``."""
+    texts = {**COMMON_ERRORS, **described}
+    return {code: {"model": ErrorPublic, "description": texts[code]} for code in codes}
 
 
 def error_response(status_code: int, body: ErrorPublic,

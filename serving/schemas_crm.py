@@ -9,7 +9,6 @@ answers; times in them are UTC.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
@@ -18,7 +17,7 @@ from uuid import UUID
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from serving.schemas import ErrorPublic, UtcInstant
+from serving.schemas import UtcInstant
 from visitproof.errors import InvalidValue
 from visitproof.records import (
     ActionOutcome,
@@ -248,10 +247,3 @@ def require_not_future(value: datetime, field: str, now: datetime) -> datetime:
                            f"({now.isoformat()}); send when it actually happened",
                            code=FUTURE_TIMESTAMP)
     return value
-
-
-def documented_errors(described: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for error statuses: each an :class:`ErrorPublic` with the
-    route's own description (which codes it answers and why)."""
-    return {status: {"model": ErrorPublic, "description": text}
-            for status, text in described.items()}

@@ -9,14 +9,15 @@ feeds the PHI and so every completion must be traceable to a person.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.exc import IntegrityError
 
 from serving.auth import CurrentUser, can_see, visible_rep_ids
-from serving.errors import ActionAlreadyCompleted
+from serving.errors import ActionAlreadyCompleted, error_responses
 from serving.query_params import Offset, QueryInstant
 from serving.runtime import RuntimeDep
 from serving.schemas_crm import (
@@ -24,7 +25,6 @@ from serving.schemas_crm import (
     ActionPublic,
     ActionsPublic,
     ActionState,
-    documented_errors,
     require_not_future,
 )
 from visitproof.errors import InvalidValue, NotFound
@@ -36,18 +36,13 @@ router = APIRouter(prefix="/v1/actions", tags=["actions"])
 
 
 _DESCRIBED = {
-    401: "No valid bearer token (UNAUTHENTICATED).",
     404: "No such check-in in the caller's scope (NOT_FOUND).",
     409: "The action was already completed with another time, note or user "
          "(ACTION_ALREADY_COMPLETED).",
     422: "Invalid input; `code` says what: NAIVE_TIMESTAMP, BAD_TIMESTAMP, FUTURE_TIMESTAMP, "
          "TIME_ORDER, EMPTY_FIELD, TOO_LONG, MISSING_FIELD, UNKNOWN_ENUM_VALUE, ...",
-    503: "The store is busy or unavailable (STORE_UNAVAILABLE).",
 }
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return documented_errors({code: _DESCRIBED[code] for code in codes})
+_errors = partial(error_responses, _DESCRIBED)
 
 
 @router.get("", response_model=ActionsPublic, responses=_errors(401, 422, 503))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
@@ -11,9 +12,10 @@ from pydantic import Json
 from serving.annotated_photo import annotated_jpeg
 from serving.auth import CurrentRep, CurrentUser, can_see, visible_rep_ids
 from serving.checkin_intake import photo_format
+from serving.errors import error_responses
 from serving.query_params import Offset, QueryInstant
 from serving.runtime import RuntimeDep
-from serving.schemas import CheckinMeta, CheckinPublic, CheckinsPublic, ErrorPublic, VerdictPublic
+from serving.schemas import CheckinMeta, CheckinPublic, CheckinsPublic, VerdictPublic
 from visitproof.errors import InvalidValue, NotFound
 from visitproof.records import Checkin, CheckinStatus
 from visitproof.store import Repository
@@ -22,15 +24,13 @@ from visitproof.values import utc_now
 router = APIRouter(prefix="/v1/checkins", tags=["checkins"])
 
 
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    described = {401: "No valid bearer token (UNAUTHENTICATED).",
-                 403: "The token's role may not do this (FORBIDDEN).",
-                 404: "No such check-in in the caller's scope (NOT_FOUND).",
-                 409: "The check-in id was used with a different body (CHECKIN_ID_CONFLICT).",
-                 413: "The request body is over the upload limit (PAYLOAD_TOO_LARGE).",
-                 422: "Invalid input; `code` says what (see the README's error table).",
-                 503: "The store is busy or unavailable (STORE_UNAVAILABLE)."}
-    return {code: {"model": ErrorPublic, "description": described[code]} for code in codes}
+_DESCRIBED = {
+    404: "No such check-in in the caller's scope (NOT_FOUND).",
+    409: "The check-in id was used with a different body (CHECKIN_ID_CONFLICT).",
+    413: "The request body is over the upload limit (PAYLOAD_TOO_LARGE).",
+    422: "Invalid input; `code` says what (see the README's error table).",
+}
+_errors = partial(error_responses, _DESCRIBED)
 
 
 async def one_of_each_part(request: Request) -> None:

@@ -9,16 +9,17 @@ good as this list. A customer out of scope is answered like one that does not ex
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.exc import IntegrityError
 
 from serving.auth import CurrentUser, User, visible_rep_ids
-from serving.errors import ContactIdConflict
+from serving.errors import ContactIdConflict, error_responses
 from serving.query_params import Offset
 from serving.runtime import Runtime, RuntimeDep
-from serving.schemas_crm import ContactPublic, ContactPut, ContactsPublic, documented_errors
+from serving.schemas_crm import ContactPublic, ContactPut, ContactsPublic
 from visitproof.errors import InvalidValue, NotFound
 from visitproof.records import Contact, Customer, DecisionRole
 from visitproof.store import Repository
@@ -27,17 +28,12 @@ router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 
 
 _DESCRIBED = {
-    401: "No valid bearer token (UNAUTHENTICATED).",
     404: "No such customer in the caller's scope (NOT_FOUND).",
     409: "The contact id belongs to another customer's contact (CONTACT_ID_CONFLICT).",
     422: "Invalid input; `code` says what: MISSING_FIELD, EMPTY_FIELD, UNKNOWN_ENUM_VALUE, "
          "BAD_IDENTIFIER, UNKNOWN_CUSTOMER, TOO_LONG, ...",
-    503: "The store is busy or unavailable (STORE_UNAVAILABLE).",
 }
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return documented_errors({code: _DESCRIBED[code] for code in codes})
+_errors = partial(error_responses, _DESCRIBED)
 
 
 @router.get("", response_model=ContactsPublic, responses=_errors(401, 404, 422, 503))

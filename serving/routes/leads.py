@@ -18,13 +18,14 @@ with what is stored; another body under a used id answers 409.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.exc import IntegrityError
 
 from serving.auth import CurrentRep, CurrentUser, Role, User, require_role, visible_rep_ids
-from serving.errors import LeadIdConflict, TouchIdConflict
+from serving.errors import LeadIdConflict, TouchIdConflict, error_responses
 from serving.query_params import Offset, QueryInstant
 from serving.runtime import RuntimeDep
 from serving.schemas_crm import (
@@ -35,7 +36,6 @@ from serving.schemas_crm import (
     LeadsPublic,
     LeadTouchCreate,
     LeadTouchPublic,
-    documented_errors,
     require_not_future,
 )
 from visitproof.errors import InvalidValue, NotFound
@@ -47,19 +47,13 @@ router = APIRouter(prefix="/v1/leads", tags=["leads"])
 
 
 _DESCRIBED = {
-    401: "No valid bearer token (UNAUTHENTICATED).",
-    403: "The token's role may not do this (FORBIDDEN).",
     404: "No such lead in the caller's scope (NOT_FOUND).",
     409: "The id was used with a different body (LEAD_ID_CONFLICT, TOUCH_ID_CONFLICT).",
     422: "Invalid input; `code` says what: MISSING_FIELD, EMPTY_FIELD, UNKNOWN_ENUM_VALUE, "
          "BAD_IDENTIFIER, NAIVE_TIMESTAMP, FUTURE_TIMESTAMP, TIME_ORDER, UNKNOWN_CUSTOMER, "
          "UNKNOWN_REP, REP_INACTIVE, UNKNOWN_CHECKIN, ...",
-    503: "The store is busy or unavailable (STORE_UNAVAILABLE).",
 }
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return documented_errors({code: _DESCRIBED[code] for code in codes})
+_errors = partial(error_responses, _DESCRIBED)
 
 
 def lead_manager(user: CurrentUser) -> User:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date, datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -47,9 +48,10 @@ from phi.report_export import report_to_dict as phi_report_to_dict
 from phi.store_reader import tables_from_store
 from phi.tables import PhiTables
 from serving.auth import CurrentUser, Role, User, require_role, visible_rep_ids
+from serving.errors import error_responses
 from serving.query_params import Offset, QueryInstant
 from serving.runtime import Runtime, RuntimeDep
-from serving.schemas import ErrorPublic, ReasonPublic
+from serving.schemas import ReasonPublic
 from serving.schemas_reports import CoverageGapPublic, CoverageGapsPublic, PhiReportPublic
 
 # The CLI's store reader and local-day helpers: one reading for the CLI and the API.
@@ -74,14 +76,13 @@ NeglectQuery = Annotated[int, Query(ge=1, le=3650,
                                     description="Days without a verified visit = a gap.")]
 
 
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    described = {401: "No valid bearer token (UNAUTHENTICATED).",
-                 403: "The token's role may not see this (FORBIDDEN).",
-                 404: "No such team in the caller's scope (NOT_FOUND).",
-                 422: "Invalid input; `code` says what (BAD_PERIOD, BAD_DATE, TIME_ORDER, "
-                      "PERIOD_TOO_LONG, EMPTY_INPUT, OUT_OF_RANGE, ...).",
-                 503: "The store is busy or unavailable (STORE_UNAVAILABLE)."}
-    return {code: {"model": ErrorPublic, "description": described[code]} for code in codes}
+_DESCRIBED = {
+    403: "The token's role may not see this (FORBIDDEN).",
+    404: "No such team in the caller's scope (NOT_FOUND).",
+    422: "Invalid input; `code` says what (BAD_PERIOD, BAD_DATE, TIME_ORDER, "
+         "PERIOD_TOO_LONG, EMPTY_INPUT, OUT_OF_RANGE, ...).",
+}
+_errors = partial(error_responses, _DESCRIBED)
 
 
 # -- PHI ---------------------------------------------------------------------------------------

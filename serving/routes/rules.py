@@ -10,6 +10,7 @@ The body's format and its error codes are :mod:`visitproof.rules`'.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
@@ -17,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
 from serving.auth import CurrentUser, Role, User, require_role
+from serving.errors import error_responses
 from serving.query_params import MAX_VERSION
 from serving.runtime import RuntimeDep
-from serving.schemas import ErrorPublic
 from visitproof.errors import NotFound
 from visitproof.records import CustomerType
 from visitproof.rules import ANY_REGION, Evidence, RuleSet
@@ -118,14 +119,13 @@ class RuleVersionsPublic(BaseModel):
     current: int | None
 
 
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    described = {401: "No valid bearer token (UNAUTHENTICATED).",
-                 403: "Only director and admin tokens may change the rules (FORBIDDEN).",
-                 404: "No such rules version in the tenant (NOT_FOUND).",
-                 422: "Invalid rules; `code` says what (BAD_POLICY, BAD_PERIOD, "
-                      "UNKNOWN_FIXTURE_TYPE, UNKNOWN_ENUM_VALUE, ...).",
-                 503: "The store is busy or unavailable (STORE_UNAVAILABLE)."}
-    return {code: {"model": ErrorPublic, "description": described[code]} for code in codes}
+_DESCRIBED = {
+    403: "Only director and admin tokens may change the rules (FORBIDDEN).",
+    404: "No such rules version in the tenant (NOT_FOUND).",
+    422: "Invalid rules; `code` says what (BAD_POLICY, BAD_PERIOD, "
+         "UNKNOWN_FIXTURE_TYPE, UNKNOWN_ENUM_VALUE, ...).",
+}
+_errors = partial(error_responses, _DESCRIBED)
 
 
 @router.get("", response_model=RulesPublic, responses=_errors(401, 404, 503))
