@@ -12,13 +12,14 @@ client can type reaches the store or pandas out of range (a 500), only a 422 wit
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Query, Request
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from serving.schemas import to_utc
 from visitproof.errors import InvalidValue
 
 MAX_OFFSET = 1_000_000
@@ -37,11 +38,8 @@ def _iso_text(value: Any) -> Any:
 
 
 def _plausible_utc(value: datetime) -> datetime:
-    try:
-        utc = value.astimezone(UTC)
-    except OverflowError:
-        utc = None
-    if utc is None or not EARLIEST_YEAR <= utc.year <= LATEST_YEAR:
+    utc = to_utc(value)
+    if not EARLIEST_YEAR <= utc.year <= LATEST_YEAR:
         raise PydanticCustomError(
             "datetime_object_invalid",
             f"the time must fall within the years {EARLIEST_YEAR} to {LATEST_YEAR} (UTC)")

@@ -29,7 +29,8 @@ from visitproof.records import (
 )
 
 
-def _as_utc(value: datetime) -> datetime:
+def to_utc(value: datetime) -> datetime:
+    """An aware time as UTC; one past the representable years is a validation error."""
     try:
         return value.astimezone(UTC)
     except OverflowError:  # 9999-12-31T23:00-05:00 is past the last representable instant
@@ -38,7 +39,7 @@ def _as_utc(value: datetime) -> datetime:
             "the time is outside the years 1 to 9999 once converted to UTC") from None
 
 
-UtcInstant = Annotated[AwareDatetime, AfterValidator(_as_utc)]
+UtcInstant = Annotated[AwareDatetime, AfterValidator(to_utc)]
 """An ISO 8601 timestamp with an offset (``2026-11-03T09:15:00+08:00`` or ``...Z``), as UTC."""
 
 _STRICT = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)

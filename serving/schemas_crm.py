@@ -9,7 +9,7 @@ answers; times in them are UTC.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
@@ -18,7 +18,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from pydantic_core import PydanticCustomError
 
 from serving.schemas import UtcInstant
-from visitproof.errors import InvalidValue
 from visitproof.records import (
     ActionOutcome,
     Checkin,
@@ -31,11 +30,6 @@ from visitproof.records import (
     Tier,
     TouchKind,
 )
-
-FUTURE_TIMESTAMP = "FUTURE_TIMESTAMP"
-CLOCK_TOLERANCE = timedelta(minutes=2)
-"""How far a client's timestamp may run ahead of the server clock (phone clocks drift; the
-fix checks allow the same two minutes)."""
 
 # FastAPI validates a JSON body as Python objects, where pydantic's strict mode would want
 # enum and UUID instances; lax mode is safe for these fields (it never turns numbers into
@@ -237,13 +231,3 @@ class ActionsPublic(BaseModel):
 
     data: list[ActionPublic]
     count: int
-
-
-def require_not_future(value: datetime, field: str, now: datetime) -> datetime:
-    """``value`` unless it is more than :data:`CLOCK_TOLERANCE` after ``now`` (UTC):
-    :class:`InvalidValue` ``FUTURE_TIMESTAMP`` otherwise (nothing is done in the future)."""
-    if value > now + CLOCK_TOLERANCE:
-        raise InvalidValue(field, f"{value.isoformat()} is after the server clock "
-                           f"({now.isoformat()}); send when it actually happened",
-                           code=FUTURE_TIMESTAMP)
-    return value

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from visitproof.errors import InvalidValue
@@ -25,6 +25,11 @@ EMPTY_FIELD = "EMPTY_FIELD"
 BAD_NUMBER = "BAD_NUMBER"
 BAD_TIMEZONE = "BAD_TIMEZONE"
 BAD_TEXT = "BAD_TEXT"
+FUTURE_TIMESTAMP = "FUTURE_TIMESTAMP"
+
+CLOCK_TOLERANCE = timedelta(minutes=2)
+"""How far a client's record of when something happened may run ahead of the server clock
+(phone clocks drift)."""
 BAD_SHA256 = "BAD_SHA256"
 
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
@@ -141,3 +146,13 @@ def _finite(value: float, field: str) -> float:
                            code=COORDINATE_NOT_FINITE if field in ("lat", "lon")
                            or field.endswith((".lat", ".lon")) else BAD_NUMBER)
     return as_float
+
+
+def require_not_future(value: datetime, field: str, now: datetime) -> datetime:
+    """``value`` unless it is more than :data:`CLOCK_TOLERANCE` after ``now`` (UTC):
+    :class:`InvalidValue` ``FUTURE_TIMESTAMP`` otherwise (nothing is done in the future)."""
+    if value > now + CLOCK_TOLERANCE:
+        raise InvalidValue(field, f"{value.isoformat()} is after the server clock "
+                           f"({now.isoformat()}); send when it actually happened",
+                           code=FUTURE_TIMESTAMP)
+    return value

@@ -25,12 +25,11 @@ from serving.schemas_crm import (
     ActionPublic,
     ActionsPublic,
     ActionState,
-    require_not_future,
 )
 from visitproof.errors import InvalidValue, NotFound
 from visitproof.records import ActionOutcome
 from visitproof.store import Repository
-from visitproof.values import require_text, utc_now
+from visitproof.values import require_not_future, require_text, utc_now
 
 router = APIRouter(prefix="/v1/actions", tags=["actions"])
 

@@ -36,12 +36,11 @@ from serving.schemas_crm import (
     LeadsPublic,
     LeadTouchCreate,
     LeadTouchPublic,
-    require_not_future,
 )
 from visitproof.errors import InvalidValue, NotFound
 from visitproof.records import Lead, LeadTouch, Tier, TouchKind
 from visitproof.store import Repository
-from visitproof.values import require_text, utc_now
+from visitproof.values import require_not_future, require_text, utc_now
 
 router = APIRouter(prefix="/v1/leads", tags=["leads"])
 

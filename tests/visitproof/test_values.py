@@ -15,6 +15,7 @@ from visitproof.values import (
     require_identifier,
     require_lat,
     require_lon,
+    require_not_future,
     require_text,
     require_utc,
 )
@@ -108,3 +109,12 @@ def test_text_with_a_nul_character_is_refused_with_its_code() -> None:
         require_text("agrees to a trial\x00", "commitment")
     assert (error.value.code, error.value.field) == ("BAD_TEXT", "commitment")
     assert require_text("  说好了 — ✓ ", "commitment") == "说好了 — ✓"
+
+
+def test_a_time_ahead_of_the_server_clock_by_more_than_the_tolerance_is_refused() -> None:
+    now = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    drifted = now + timedelta(minutes=2)
+    assert require_not_future(drifted, "at", now) == drifted
+    with pytest.raises(InvalidValue) as error:
+        require_not_future(drifted + timedelta(seconds=1), "at", now)
+    assert (error.value.code, error.value.field) == ("FUTURE_TIMESTAMP", "at")
