@@ -9,6 +9,7 @@ and one token per role (``tokens["rep"]`` is r1's; ``tokens["manager"]`` manages
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,13 +94,14 @@ def seed(database: Database) -> dict[str, str]:
 
 @pytest.fixture
 def make_api(database: Database, tmp_path: Path) -> Iterator[Callable[..., Api]]:
-    """Start the app over the seeded store; keyword arguments override settings."""
+    """Start the app over the seeded store; keyword arguments override settings (``clock``:
+    the rate limiter's, so tests move time instead of sleeping)."""
     tokens = seed(database)
     clients: list[TestClient] = []
 
-    def start(**overrides: Any) -> Api:
+    def start(*, clock: Callable[[], float] = time.monotonic, **overrides: Any) -> Api:
         settings = Settings(data_dir=tmp_path / "store", **overrides)
-        app = create_app(settings)
+        app = create_app(settings, clock=clock)
         client = TestClient(app, raise_server_exceptions=False)
         client.__enter__()
         clients.append(client)

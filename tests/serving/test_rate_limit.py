@@ -4,20 +4,15 @@ the tests move forward instead of sleeping."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from serving.app import create_app
 from serving.rate_limit import Rate, TokenBuckets
 from tests.builders import make_upload_meta
-from tests.serving.conftest import Api, seed, shelf_photo
-from visitproof.settings import Settings
-from visitproof.store import Database
+from tests.serving.conftest import Api, shelf_photo
 
 # 6 requests a minute = one every 10 s, 3 at once; uploads 2 at once, one every 30 s.
 LIMITS = {"rate_limit_per_minute": 6, "rate_limit_burst": 3,
@@ -43,23 +38,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def make_limited_api(database: Database, tmp_path: Path,
-                     clock: Clock) -> Iterator[Callable[..., Api]]:
-    tokens = seed(database)
-    clients: list[TestClient] = []
-
-    def start(**overrides: Any) -> Api:
-        settings = Settings(data_dir=tmp_path / "store", **{**LIMITS, **overrides})
-        app = create_app(settings, clock=clock)
-        client = TestClient(app, raise_server_exceptions=False)
-        client.__enter__()
-        clients.append(client)
-        return Api(client=client, app=app, database=database,
-                   photos_dir=settings.photos_dir, tokens=tokens)
-
-    yield start
-    for client in clients:
-        client.__exit__(None, None, None)
+def make_limited_api(make_api: Callable[..., Api], clock: Clock) -> Callable[..., Api]:
+    """The app with the small ``LIMITS`` (keyword arguments override them) and ``clock``."""
+    return lambda **overrides: make_api(clock=clock, **{**LIMITS, **overrides})
 
 
 @pytest.fixture

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
 
 from serving.auth import Role, authenticate
+from tests.cli import cli_environment, run_visitproof
 from visitproof.store import open_database
 from visitproof.values import utc_now
 
-
-def _environment(data_dir: Path) -> dict[str, str]:
-    environment = {**os.environ, "VISITPROOF_DATA_DIR": str(data_dir),
-                   "VISITPROOF_TENANT": "acme"}
-    environment.pop("VISITPROOF_DATABASE_URL", None)
-    return environment
-
-
-def visitproof(data_dir: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "visitproof.cli.main", *arguments],
-                          env=_environment(data_dir), capture_output=True, text=True,
-                          timeout=120)
+visitproof = partial(run_visitproof, VISITPROOF_TENANT="acme")
 
 
 @pytest.fixture
@@ -64,7 +54,8 @@ def test_serve_answers_on_the_given_port(data_dir: Path) -> None:
         port = probe.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, "-m", "visitproof.cli.main", "serve", "--no-ray", "--port", str(port)],
-        env=_environment(data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        env=cli_environment(data_dir, VISITPROOF_TENANT="acme"), stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -15,17 +13,12 @@ from fastapi.testclient import TestClient
 from serving.app import create_app
 from serving.auth import Role, authenticate
 from tests.builders import TENANT, make_customer, make_rep, make_team
+from tests.cli import run_visitproof
 from visitproof.settings import Settings
 from visitproof.store import Repository, open_database
 from visitproof.values import utc_now
 
-
-def visitproof(data_dir: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "VISITPROOF_DATA_DIR": str(data_dir),
-                   "VISITPROOF_TENANT": TENANT}
-    environment.pop("VISITPROOF_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "visitproof.cli.main", *arguments],
-                          env=environment, capture_output=True, text=True, timeout=120)
+visitproof = partial(run_visitproof, VISITPROOF_TENANT=TENANT)
 
 
 @pytest.fixture(scope="module")

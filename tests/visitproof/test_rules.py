@@ -4,11 +4,9 @@ versioned store (plus ``visitproof rules set|show`` as a user runs it)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.builders import TENANT, make_checkin, make_rep, make_team, make_tenant
+from tests.cli import run_visitproof
 from vision.golden_zone import PassRule
 from visitproof.errors import InvalidValue
 from visitproof.records import CustomerType, NextActionKind
@@ -180,12 +179,7 @@ def test_the_region_of_a_rep_is_their_teams(database: Database) -> None:
             == ["east", None, None, None]
 
 
-def _visitproof(data_dir: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "VISITPROOF_DATA_DIR": str(data_dir),
-                   "VISITPROOF_TENANT": TENANT}
-    environment.pop("VISITPROOF_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "visitproof.cli.main", *arguments],
-                          env=environment, capture_output=True, text=True, timeout=120)
+_visitproof = partial(run_visitproof, VISITPROOF_TENANT=TENANT)
 
 
 def test_the_rules_command_sets_and_shows_versions(tmp_path: Path) -> None:

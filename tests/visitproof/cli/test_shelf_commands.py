@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
 import pytest
 
+from tests.cli import run_visitproof
 from tests.vision.photos import encode, textured
 from vision.synth.catalogue import build_catalogue, reference_shot
 from visitproof.settings import MODELS_DIR
@@ -19,11 +17,7 @@ if not list(MODELS_DIR.glob("shelf-detector-*.onnx")):
     pytest.skip("no committed shelf-detector model", allow_module_level=True)
 
 
-def visitproof(data_dir: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "VISITPROOF_DATA_DIR": str(data_dir)}
-    environment.pop("VISITPROOF_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "visitproof.cli.main", *arguments],
-                          env=environment, capture_output=True, text=True, timeout=180)
+visitproof = run_visitproof
 
 
 @pytest.fixture(scope="module")

@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
 
+from tests.cli import run_visitproof
 from visitproof.store.database import alembic_config
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "company"
 
 
-def visitproof(data_dir: Path, *arguments: str,
-               **environment_overrides: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "VISITPROOF_DATA_DIR": str(data_dir),
-                   **environment_overrides}
-    environment.pop("VISITPROOF_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "visitproof.cli.main", *arguments],
-                          env=environment, capture_output=True, text=True, timeout=120)
+visitproof = run_visitproof
 
 
 @pytest.fixture
