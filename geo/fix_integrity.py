@@ -40,7 +40,14 @@ from geo.reasons import (
     risk_score,
     status_for,
 )
-from visitproof.records import Checkin, CheckinStatus, Customer, Reason, Verification
+from visitproof.records import (
+    Checkin,
+    CheckinStatus,
+    Customer,
+    Reason,
+    StoredFix,
+    Verification,
+)
 from visitproof.values import require_utc
 
 C = FixReasonCode
@@ -61,15 +68,17 @@ class PriorFix:
     position_trusted: bool = True
 
     @classmethod
-    def of(cls, checkin: Checkin) -> PriorFix:
+    def of(cls, stored: StoredFix | Checkin) -> PriorFix:
         """The fix of a stored check-in, trusted unless its latest ``fix`` verification
         doubted the position (without one: unless the check-in was rejected)."""
-        fix_checks = [v for v in checkin.verifications if v.checker == "fix"]
-        trusted = (position_trusted(r.code for r in fix_checks[-1].reasons) if fix_checks
-                   else checkin.status != CheckinStatus.REJECTED)
-        return cls(checkin_id=str(checkin.id), lat=checkin.fix.lat, lon=checkin.fix.lon,
-                   accuracy_m=checkin.fix.accuracy_m, fix_time=checkin.fix.fix_time,
-                   position_trusted=trusted)
+        if isinstance(stored, Checkin):
+            stored = StoredFix.of(stored)
+        trusted = (position_trusted(stored.fix_reason_codes)
+                   if stored.fix_reason_codes is not None
+                   else stored.status != CheckinStatus.REJECTED)
+        fix = stored.fix
+        return cls(checkin_id=str(stored.checkin_id), lat=fix.lat, lon=fix.lon,
+                   accuracy_m=fix.accuracy_m, fix_time=fix.fix_time, position_trusted=trusted)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

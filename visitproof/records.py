@@ -424,6 +424,25 @@ class Checkin:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StoredFix:
+    """What the fix check needs of a rep's earlier check-in: its fix, its status and the
+    reason codes of its latest ``fix`` verification (None: it has none). The store reads
+    these without the check-ins' other columns and verifications."""
+
+    checkin_id: UUID
+    fix: GpsFix
+    status: CheckinStatus
+    fix_reason_codes: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(cls, checkin: Checkin) -> StoredFix:
+        fix_checks = [v for v in checkin.verifications if v.checker == "fix"]
+        codes = tuple(r.code for r in fix_checks[-1].reasons) if fix_checks else None
+        return cls(checkin_id=checkin.id, fix=checkin.fix, status=checkin.status,
+                   fix_reason_codes=codes)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ActionOutcome:
     """A next action marked done: when and by whom (user id)."""
 

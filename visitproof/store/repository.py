@@ -32,6 +32,7 @@ from visitproof.records import (
     LeadTouch,
     Product,
     Rep,
+    StoredFix,
     Team,
     Tenant,
     Territory,
@@ -218,6 +219,31 @@ class Repository:
         found = list(self.connection.execute(query).mappings())
         by_checkin = self._verifications_for([row["id"] for row in found])
         return [rows.checkin_from(row, tuple(by_checkin.get(row["id"], ()))) for row in found]
+
+    def fix_history(self, *, rep_id: str, departed_from: datetime, departed_until: datetime,
+                    submitted_until: datetime, excluding: UUID) -> list[StoredFix]:
+        """The fixes of ``rep_id``'s check-ins that departed in [from, until) and were
+        received by ``submitted_until``, other than ``excluding``, oldest departure first:
+        the fix check's history, without the verifications' details (a shelf verdict's
+        detections weigh far more than a fix)."""
+        c, v = tables.checkins.c, tables.verifications.c
+        found = list(self.connection.execute(
+            sa.select(c.id, c.fix_lat, c.fix_lon, c.fix_accuracy_m, c.fix_time, c.fix_provider,
+                      c.fix_is_mock, c.status)
+            .where(c.tenant_id == self.tenant_id, c.rep_id == rep_id,
+                   c.departed_at >= departed_from, c.departed_at < departed_until,
+                   c.submitted_at <= submitted_until, c.id != excluding)
+            .order_by(c.departed_at, c.id)).mappings())
+        latest: dict[UUID, tuple[str, ...]] = {}
+        for chunk in _chunks([row["id"] for row in found], 500):
+            for checkin_id, reasons in self.connection.execute(
+                    sa.select(v.checkin_id, v.reasons)
+                    .where(v.tenant_id == self.tenant_id, v.checker == "fix",
+                           v.checkin_id.in_(chunk))
+                    .order_by(v.id)):
+                latest[checkin_id] = tuple(str(r["code"]) for r in reasons)
+        return [StoredFix(checkin_id=row["id"], fix=rows.fix_from(row), status=row["status"],
+                          fix_reason_codes=latest.get(row["id"])) for row in found]
 
     def checkins_with_photo(self, photo_sha256: str) -> list[Checkin]:
         c = tables.checkins.c

@@ -158,9 +158,7 @@ def checkin_from(row: RowMapping, verifications: tuple[Verification, ...]) -> Ch
         customer_id=row["customer_id"], arrived_at=row["arrived_at"],
         departed_at=row["departed_at"], photo_captured_at=row["photo_captured_at"],
         submitted_at=row["submitted_at"], device_submitted_at=row["device_submitted_at"],
-        fix=GpsFix(lat=row["fix_lat"], lon=row["fix_lon"], accuracy_m=row["fix_accuracy_m"],
-                   fix_time=row["fix_time"], provider=row["fix_provider"],
-                   is_mock=row["fix_is_mock"]),
+        fix=fix_from(row),
         photo_sha256=row["photo_sha256"], photo_phash=_unsigned(row["photo_phash"]),
         commitment=Commitment(text=row["commitment_text"],
                               contract_number=row["contract_number"]),
@@ -169,6 +167,13 @@ def checkin_from(row: RowMapping, verifications: tuple[Verification, ...]) -> Ch
                                contact_id=row["next_action_contact_id"]),
         status=row["status"], verifications=verifications,
     )
+
+
+def fix_from(row: RowMapping) -> GpsFix:
+    """The ``fix_*`` columns of a check-in row."""
+    return GpsFix(lat=row["fix_lat"], lon=row["fix_lon"], accuracy_m=row["fix_accuracy_m"],
+                  fix_time=row["fix_time"], provider=row["fix_provider"],
+                  is_mock=row["fix_is_mock"])
 
 
 def verification_row(tenant_id: str, verification: Verification) -> dict[str, Any]:

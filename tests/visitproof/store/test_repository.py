@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from shapely.geometry import Polygon
 
+from geo.fix_integrity import PriorFix
 from tests.builders import (
     TENANT,
     at,
@@ -26,6 +27,7 @@ from visitproof.records import (
     LeadTouch,
     Product,
     Reason,
+    StoredFix,
     Team,
     Territory,
     Verification,
@@ -132,6 +134,37 @@ def test_checkin_filters(database: Database) -> None:
         assert [c.id for c in repo.checkins(status=CheckinStatus.VERIFIED)] == [early.id]
         assert [c.id for c in repo.checkins(departed_from=at("09:00"))] == [late.id]
         assert [c.id for c in repo.checkins(departed_until=at("15:00"))] == [early.id]
+
+
+def test_fix_history_reads_the_fixes_and_their_latest_fix_verdict(database: Database) -> None:
+    from tests.builders import with_verdict
+
+    # Doubted then cleared: the latest fix verdict counts, the shelf one is ignored.
+    cleared = with_verdict(with_verdict(make_checkin(departed="08:00", arrived="07:30",
+                                                     captured="07:40", submitted="08:05"),
+                                        CheckinStatus.REJECTED, "GPS_OUTSIDE_GEOFENCE"),
+                           CheckinStatus.VERIFIED)
+    cleared = with_verdict(cleared, CheckinStatus.REJECTED, "PHOTO_REUSED", checker="shelf")
+    unjudged = make_checkin(departed="10:00", arrived="09:30", captured="09:40",
+                            submitted="10:05", status=CheckinStatus.REJECTED)
+    received_later = make_checkin(departed="11:00", arrived="10:30", captured="10:40",
+                                  submitted="13:00")
+    other_rep = make_checkin(rep="r2", departed="09:00", arrived="08:30", captured="08:40",
+                             submitted="09:05")
+    current = make_checkin(departed="12:00", arrived="11:30", captured="11:40",
+                           submitted="12:05")
+    with database.begin() as connection:
+        Repository(connection, TENANT).add_checkins(
+            [cleared, unjudged, received_later, other_rep, current])
+    with database.connect() as connection:
+        history = Repository(connection, TENANT).fix_history(
+            rep_id="r1", departed_from=at("07:00"), departed_until=at("23:00"),
+            submitted_until=at("12:05"), excluding=current.id)
+
+    assert history == [StoredFix.of(cleared), StoredFix.of(unjudged)]
+    assert history[0].fix_reason_codes == ()
+    assert history[1].fix_reason_codes is None
+    assert [PriorFix.of(h).position_trusted for h in history] == [True, False]
 
 
 def test_a_duplicate_checkin_id_is_refused_and_nothing_half_written(database: Database) -> None:
