@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from starlette.formparsers import MultiPartParser
 
 from serving.checkin_intake import CheckinIntake, IntakePolicies
 from serving.errors import install_error_handlers
@@ -88,7 +89,21 @@ def create_app(settings: Settings, *,
     app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
     app.add_middleware(RateLimit, limits=limits, clock=clock)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    keep_photos_in_memory()
     return app
+
+
+# A phone's 12 MP JPEG (2-6 MB) stays in memory while the form is parsed. Starlette's
+# default spools an upload part over 1 MB to a temporary file, and then every 64 KB chunk
+# of it is written from a worker thread: some 30 thread hand-offs and a disk file per
+# photo. Larger parts (up to the upload limit) still go to disk, so memory stays bounded.
+PHOTO_SPOOL_BYTES = 8 * 1024 * 1024
+
+
+def keep_photos_in_memory() -> None:
+    """Raise Starlette's multipart spool size (a class attribute: process-wide) to
+    :data:`PHOTO_SPOOL_BYTES`; never lower it."""
+    MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, PHOTO_SPOOL_BYTES)
 
 
 _MALFORMED_RESPONSE: dict[int | str, dict[str, Any]] = {400: {

@@ -45,10 +45,11 @@ through :meth:`CheckinIntake.judge_stored`, the same code path as an upload minu
 The product gallery is cached per tenant and rebuilt when the products table changes. The
 near-duplicate index is kept in this process's memory per tenant, loaded on the tenant's
 first upload and topped up from the store before every check with the photos submitted since
-(with a few minutes' overlap for slow commits), so uploads through other processes (Ray
-replicas) are seen too. Two copies of a photo uploaded in the same instant, before either is
-committed, can both pass the re-use checks: the first check-in is stored whole either way,
-and batch re-verification catches the pair.
+(:class:`TenantPhotos`: a few seconds' overlap, and a few minutes' every half minute, for
+slow commits), so uploads through other processes (Ray replicas) are seen too. Two copies of
+a photo uploaded in the same instant, before either is committed, can both pass the re-use
+checks: the first check-in is stored whole either way, and batch re-verification catches
+the pair.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -158,7 +160,7 @@ class CheckinIntake:
         self._lock = threading.Lock()
         self._galleries: dict[str, tuple[tuple[tuple[str, tuple[str, ...]], ...],
                                          ProductGallery]] = {}
-        self._histories: dict[str, _TenantPhotos] = {}
+        self._histories: dict[str, TenantPhotos] = {}
         self._rules: dict[str, RuleSet | None] = {}
 
     @property
@@ -191,7 +193,7 @@ class CheckinIntake:
         if shelf.image_size is None:  # not decodable: nothing to judge, nothing stored
             problem = shelf.reasons[0]
             raise InvalidValue("photo", problem.message, code=problem.code)
-        self.photos.put(photo)
+        self.photos.put(photo, sha256=photo_sha256)
         try:
             with self.database.begin() as connection:
                 stored = self._judge_and_store(Repository(connection, tenant_id), checkin,
@@ -259,14 +261,12 @@ class CheckinIntake:
         shelf = with_extra_reasons(shelf, self._photo_history_reasons(repository, checkin,
                                                                       shelf))
         fix_time = checkin.fix.fix_time
-        earlier = repository.checkins(rep_id=checkin.rep_id,
-                                      departed_from=_shifted(fix_time,
-                                                             -self.policies.fix_history),
-                                      departed_until=_shifted(fix_time, timedelta(days=1)))
         # Only check-ins received before this one: an upload sees nothing else, and a
         # re-judged check-in must not be judged by what came after it.
-        history = [PriorFix.of(c) for c in earlier
-                   if c.id != checkin.id and c.submitted_at <= received_at]
+        history = [PriorFix.of(stored) for stored in repository.fix_history(
+            rep_id=checkin.rep_id, departed_from=_shifted(fix_time, -self.policies.fix_history),
+            departed_until=_shifted(fix_time, timedelta(days=1)), submitted_until=received_at,
+            excluding=checkin.id)]
         fix = check_checkin(checkin, customer, history=history, policy=self.policies.fix,
                             now=received_at, exif=_exif_evidence(shelf))
         stamp = {"rules_version": applied.version}
@@ -333,7 +333,7 @@ class CheckinIntake:
         if reuse.reasons or shelf.perceptual_hash is None:
             return list(reuse.reasons)
         with self._lock:
-            photos = self._histories.setdefault(repository.tenant_id, _TenantPhotos())
+            photos = self._histories.setdefault(repository.tenant_id, TenantPhotos())
             photos.refresh(repository)
             return photos.history.reasons_for(checkin_id=str(checkin.id),
                                               customer_id=checkin.customer_id,
@@ -352,20 +352,34 @@ class CheckinIntake:
             return cached[1]
 
 
-class _TenantPhotos:
-    """One tenant's hashed photos, topped up from the store on every :meth:`refresh`."""
+class TenantPhotos:
+    """One tenant's hashed photos, topped up from the store on every :meth:`refresh`.
 
-    # A check-in commits a moment after its submitted_at (the verification runs between);
-    # re-reading this far back catches rows that committed after the last refresh.
+    A check-in commits a moment after its ``submitted_at`` (its verification runs in
+    between), so a refresh re-reads from a little before the newest submission it has seen:
+    ``RECENT`` back on every refresh (uploads commit within a second or two), and
+    ``OVERLAP`` back on a sweep every ``SWEEP_EVERY`` seconds, which catches a commit that
+    took longer. The cost of a refresh is the rows in its window, so the every-upload window
+    stays short: at 20 uploads/s a 5-minute window would re-read 6,000 rows per upload."""
+
+    RECENT = timedelta(seconds=10)
     OVERLAP = timedelta(minutes=5)
+    SWEEP_EVERY = 30.0
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.history = PhotoHistory()
         self.seen: set[str] = set()
         self.newest: datetime | None = None
+        self._clock = clock
+        self._last_sweep: float | None = None
 
     def refresh(self, repository: Repository) -> None:
-        since = None if self.newest is None else self.newest - self.OVERLAP
+        now = self._clock()
+        sweep = self._last_sweep is None or now - self._last_sweep >= self.SWEEP_EVERY
+        if sweep:
+            self._last_sweep = now
+        since = (None if self.newest is None
+                 else self.newest - (self.OVERLAP if sweep else self.RECENT))
         new = [HashedPhotoUse(checkin_id=checkin_id, customer_id=customer_id,
                               submitted_at=submitted_at, phash=phash,
                               accepted=status is CheckinStatus.VERIFIED)

@@ -109,7 +109,9 @@ def decode_photo(data: bytes, limits: DecodeLimits | None = None) -> DecodedPhot
         upright = _load_upright(image)
     swapped = drafted[0] != drafted[1] and upright.size == (drafted[1], drafted[0])
     original_size = (height, width) if swapped else (width, height)
-    pixels = np.asarray(upright.convert("RGB"), dtype=np.uint8)
+    # convert() copies even when the mode is already RGB: only convert what isn't.
+    rgb = upright if upright.mode == "RGB" else upright.convert("RGB")
+    pixels = np.asarray(rgb, dtype=np.uint8)
     return DecodedPhoto(pixels=pixels, format=str(image.format), original_size=original_size,
                         scale=scale)
 
@@ -156,7 +158,9 @@ def _load_upright(image: Image.Image) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            return ImageOps.exif_transpose(image) or image
+            # In place: an upright photo (the usual case) isn't copied.
+            ImageOps.exif_transpose(image, in_place=True)
+            return image
     except (OSError, ValueError, SyntaxError, IndexError, TypeError, KeyError,
             ZeroDivisionError, AttributeError):
         return image  # broken EXIF: keep the pixels as stored; the EXIF check reports it

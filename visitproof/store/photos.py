@@ -44,11 +44,12 @@ class PhotoStore:
         require_sha256(sha256)
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, data: bytes) -> str:
-        """Store ``data`` (idempotent) and return its SHA-256 hex digest."""
+    def put(self, data: bytes, sha256: str | None = None) -> str:
+        """Store ``data`` (idempotent) and return its SHA-256 hex digest. ``sha256``: the
+        digest the caller has just computed from these same bytes (skips hashing again)."""
         if not data:
             raise InvalidValue("photo", "is empty (0 bytes)", code="EMPTY_FILE")
-        digest = hashlib.sha256(data).hexdigest()
+        digest = sha256 or hashlib.sha256(data).hexdigest()
         target = self.path_for(digest)
         if target.exists() and target.stat().st_size == len(data):
             return digest
