@@ -50,6 +50,7 @@ from typing import Any
 import cv2
 import httpx
 import numpy as np
+import psutil
 from pyproj import Geod
 
 from visitproof.records import Customer, CustomerType, GeoPoint, Rep, Team, Tenant, Tier
@@ -78,6 +79,7 @@ class Result:
     verdicts: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     failures: Counter[str] = field(default_factory=Counter)
+    cpu_s: Counter[str] = field(default_factory=Counter)  # CPU seconds by process role
 
     @property
     def ok(self) -> int:
@@ -253,6 +255,38 @@ async def load(url: str, tokens: dict[str, str], photos: list[Photo], seconds: f
     return result
 
 
+def process_role(process: psutil.Process) -> str:
+    """What a process is to this measurement: the load client, a Serve replica by
+    deployment, Ray's proxy or controller, Ray's own daemons, uvicorn."""
+    if process.pid == os.getpid():
+        return "load client (this script)"
+    try:
+        title = " ".join(process.cmdline()) or process.name()
+    except psutil.Error:
+        return "other"
+    for marker, role in (("ShelfDetector", "detector replicas"),
+                         ("ApiIngress", "ingress replicas"), ("ProxyActor", "Ray HTTP proxy"),
+                         ("ServeController", "Serve controller"), ("serve", "uvicorn server"),
+                         ("raylet", "raylet"), ("gcs_server", "Ray GCS")):
+        if marker in title:
+            return role
+    return "other Ray / system" if "ray" in title else "other"
+
+
+def cpu_by_role() -> Counter[str]:
+    """CPU seconds (user + system) used so far by every process of this user, by role."""
+    seconds: Counter[str] = Counter()
+    for process in psutil.process_iter():
+        try:
+            if process.uids().real != os.getuid():
+                continue
+            times = process.cpu_times()
+            seconds[process_role(process)] += times.user + times.system
+        except psutil.Error:
+            continue
+    return seconds
+
+
 def wait_ready(url: str, timeout_s: float = 120) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -270,8 +304,12 @@ def measure(url: str, tokens: dict[str, str], photos: list[Photo], args: argpars
     """Warm up (not counted: first-upload caches, sessions), then the measured run."""
     wait_ready(url)
     asyncio.run(load(url, tokens, photos, args.warmup, args.concurrency, label, args.seed))
+    before = cpu_by_role()
     result = asyncio.run(load(url, tokens, photos, args.seconds, args.concurrency, label,
                               args.seed + 1))
+    after = cpu_by_role()
+    result.cpu_s = Counter({role: after[role] - before.get(role, 0.0) for role in after
+                            if after[role] - before.get(role, 0.0) > 0})
     print(f"{label}: {result.ok} check-ins in {result.seconds:.1f} s, load average "
           f"{os.getloadavg()[0]:.2f}")
     return result
@@ -427,6 +465,16 @@ def report(results: list[Result]) -> None:
     for r in results:
         common = ", ".join(f"{code} {n}" for code, n in r.reasons.most_common(6))
         print(f"{r.label}, reason codes of the verdicts: {common or 'none'}")
+    for r in results:
+        if not r.ok:
+            continue
+        total = sum(r.cpu_s.values())
+        print(f"\n{r.label}: CPU per check-in by process, ms (share of "
+              f"{total / r.seconds:.2f} cores busy)")
+        print("| process | ms per check-in |\n|---|---:|")
+        for role, seconds in r.cpu_s.most_common():
+            print(f"| {role} | {seconds / r.ok * 1000:.1f} |")
+        print(f"| all | {total / r.ok * 1000:.1f} |")
     on_ray = [r for r in results if r.label.startswith("Ray")]
     if len(on_ray) >= 2 and on_ray[-1].throughput > 0:
         print(f"\nthroughput ratio, {on_ray[0].label} / {on_ray[-1].label}: "
@@ -444,13 +492,16 @@ def main() -> None:
     parser.add_argument("--batch-sizes", default="8,1",
                         help="detector max_batch_size per run, comma-separated")
     parser.add_argument("--batch-wait-ms", type=float, default=10)
-    parser.add_argument("--detector-threads", type=int, default=2)
-    parser.add_argument("--detector-replicas", type=int, default=1)
+    parser.add_argument("--detector-threads", type=int, default=1)
+    parser.add_argument("--detector-replicas", type=int, default=2)
     parser.add_argument("--ingress-replicas", type=int, default=1)
     parser.add_argument("--featured", type=int, default=2, help="featured SKUs registered")
     parser.add_argument("--seed", type=int, default=4242)
     parser.add_argument("--uvicorn", action="store_true",
                         help="also measure `visitproof serve` without Ray, as a reference")
+    parser.add_argument("--serve-defaults", action="store_true",
+                        help="Serve's Python HTTP proxy and defaults, not the high-throughput "
+                        "mode (HAProxy, direct gRPC) that `visitproof serve` starts")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="instead of the load: profile N uploads in one process")
     args = parser.parse_args()
@@ -468,6 +519,10 @@ def main() -> None:
 
     # The limits are for callers, not for this measurement; build_app reads the environment.
     os.environ["VISITPROOF_RATE_LIMIT_PER_MINUTE"] = "0"
+    if not args.serve_defaults:  # as `visitproof serve` starts its local Ray
+        from serving.ray_environment import use_throughput_mode
+
+        print("Ray Serve:", use_throughput_mode())
     import ray
     from ray import serve
 

@@ -52,6 +52,14 @@ class Detections:
     def __len__(self) -> int:
         return int(self.boxes.shape[0])
 
+    def rescaled(self, factor: float, width: int, height: int) -> Detections:
+        """The boxes times ``factor``, clipped to a ``width`` × ``height`` image: detections
+        of a resized copy, mapped back to the original."""
+        boxes = self.boxes * np.float32(factor)
+        boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, width)
+        boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, height)
+        return Detections(boxes, self.scores, self.classes, self.model_version)
+
     def of_class(self, class_id: int) -> Detections:
         """Only the detections of ``class_id``."""
         keep = self.classes == class_id
@@ -101,15 +109,25 @@ class DetectorConfig:
             )
 
 
-def letterbox(image: Image, size: int) -> tuple[Image, Letterbox]:
-    """Fit an (H, W, 3) uint8 image into a ``size`` × ``size`` canvas, aspect kept, centred."""
+def fit(image: Image, size: int) -> tuple[Image, float]:
+    """``image`` resized so its long side is ``size`` (aspect kept), and the scale: the
+    letterbox's first step. Letterboxing the result gives the same model input as
+    letterboxing ``image``; a remote detector is sent the (smaller) result."""
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise InvalidInput(f"image must be (H, W, 3) uint8, got {image.shape} {image.dtype}")
     h, w = image.shape[:2]
     scale = min(size / h, size / w)
     new_w, new_h = round(w * scale), round(h * scale)
-    resized = image if (new_w, new_h) == (w, h) else cv2.resize(
-        image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+    if (new_w, new_h) == (w, h):
+        return image, float(scale)
+    resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+    return np.asarray(resized, np.uint8), float(scale)
+
+
+def letterbox(image: Image, size: int) -> tuple[Image, Letterbox]:
+    """Fit an (H, W, 3) uint8 image into a ``size`` × ``size`` canvas, aspect kept, centred."""
+    resized, scale = fit(image, size)
+    new_h, new_w = resized.shape[:2]
     dw, dh = (size - new_w) / 2, (size - new_h) / 2
     # Same rounding as ultralytics, so boxes line up with what the model saw in training.
     top, left = round(dh - 0.1), round(dw - 0.1)

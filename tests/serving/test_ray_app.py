@@ -4,6 +4,7 @@ the FastAPI ingress deployment calling the batched detector deployment."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from serving.ray_environment import use_throughput_mode
 from tests.builders import TENANT, make_tenant, make_upload_meta
 from tests.serving.conftest import seed, shelf_photo
 from visitproof.store import Database, Repository, open_database
@@ -50,7 +52,10 @@ def ray_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayApi]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    # Two CPUs, like the development machine: the default replicas must all be scheduled.
+    # As `visitproof serve` starts it: Serve's high-throughput mode (HAProxy, direct gRPC),
+    # on two CPUs like the development machine (the default replicas must all be scheduled).
+    saved = dict(os.environ)
+    use_throughput_mode()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         serve.start(http_options={"host": "127.0.0.1", "port": port})
@@ -61,6 +66,8 @@ def ray_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayApi]:
         serve.shutdown()
         ray.shutdown()
         database.dispose()
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def test_an_upload_through_ray_serve_is_judged_stored_and_idempotent(ray_api: RayApi) -> None:
@@ -110,3 +117,16 @@ def test_the_serve_config_file_names_the_typed_builder_and_valid_args() -> None:
     module, name = application["import_path"].split(":")
     assert getattr(importlib.import_module(module), name) is build_app
     RayAppArgs(**application["args"])
+
+
+def test_serve_runs_in_its_high_throughput_mode(ray_api: RayApi) -> None:
+    """HAProxy, not Serve's Python proxy, answers on the API's port."""
+    import psutil
+
+    port = int(ray_api.url.rsplit(":", 1)[1])
+    haproxies = [p for p in psutil.process_iter(["name", "cmdline"]) if p.info["name"] == "haproxy"]
+    assert haproxies, "no haproxy process: Serve is not in its high-throughput mode"
+    assert httpx.get(f"{ray_api.url}/healthz", timeout=10).status_code == 200
+    config = "\n".join(Path(arg).read_text() for p in haproxies for arg in p.info["cmdline"]
+                       if arg.endswith(".cfg") and Path(arg).is_file())
+    assert f":{port}" in config

@@ -16,6 +16,7 @@ from vision.detector import (
     Letterbox,
     ShelfDetector,
     decode,
+    fit,
     iou_matrix,
     letterbox,
     nms,
@@ -160,6 +161,25 @@ def test_committed_model_finds_shelves_and_products() -> None:
         product_recall.append(_recall(boxes[classes == PRODUCT], found.of_class(PRODUCT).boxes))
     assert np.mean(shelf_recall) >= 0.7
     assert np.mean(product_recall) >= 0.7
+
+
+def test_detecting_the_fitted_copy_finds_the_same_boxes() -> None:
+    """What the Ray ingress does: send the image at the model's size, scale boxes back."""
+    detector = ShelfDetector(COMMITTED_MODEL, DetectorConfig(batch_size=1))
+    image = render_scene(np.random.default_rng([424242, 9]), build_catalogue(0),
+                         (1280, 960)).image
+    small, scale = fit(image, detector.imgsz)
+    assert small.shape == (384, 512, 3)
+    assert scale == pytest.approx(0.4)
+
+    (direct,) = detector.detect([image])
+    (via_copy,) = detector.detect([small])
+    back = via_copy.rescaled(1 / scale, 1280, 960)
+
+    assert len(direct) > 20
+    np.testing.assert_array_equal(back.classes, direct.classes)
+    np.testing.assert_array_equal(back.scores, direct.scores)
+    np.testing.assert_allclose(back.boxes, direct.boxes, atol=0.01)
 
 
 def test_eval_cli_reports_every_class(small_dataset: Path) -> None:

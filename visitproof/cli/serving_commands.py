@@ -1,7 +1,8 @@
 """``visitproof tokens create`` and ``visitproof serve``: running the HTTP API.
 
 ``serve`` hosts the FastAPI app on Ray Serve, the detector as its own batched deployment
-(:mod:`serving.ray_app`): a local Ray is started unless ``--address`` joins a cluster.
+(:mod:`serving.ray_app`): a local Ray is started, in Serve's high-throughput mode
+(:mod:`serving.ray_environment`), unless ``--address`` joins a cluster.
 ``--no-ray`` runs the same app under uvicorn in this one process instead (no Ray start: a
 quick way to try the API, or to run it under another process manager).
 """
@@ -84,6 +85,10 @@ def serve(
 
 def _serve_on_ray(settings: Settings, host: str, port: int, address: str | None,
                   tuning: dict[str, int]) -> None:
+    from serving.ray_environment import use_throughput_mode
+
+    # A local Ray runs in Serve's high-throughput mode unless turned off; a cluster as it is.
+    mode = use_throughput_mode() if address is None else {}
     try:
         import ray
         from ray import serve as ray_serve
@@ -102,6 +107,8 @@ def _serve_on_ray(settings: Settings, host: str, port: int, address: str | None,
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     typer.echo(f"serving on Ray at http://{host}:{port} (docs at /docs); Ctrl-C stops")
+    if mode:
+        typer.echo("Ray Serve: " + ", ".join(f"{name}={value}" for name, value in mode.items()))
     try:
         ray_serve.run(build_app(args), name="visitproof", route_prefix="/", blocking=True)
     except KeyboardInterrupt:

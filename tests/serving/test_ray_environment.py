@@ -1,0 +1,34 @@
+"""Serve's high-throughput mode is switched on for a local Ray unless turned off, and
+HAProxy gets free ports."""
+
+from __future__ import annotations
+
+import socket
+
+from serving.ray_environment import HAPROXY_PORTS, use_throughput_mode
+
+
+def test_throughput_mode_is_set_where_unset() -> None:
+    environ: dict[str, str] = {}
+    mode = use_throughput_mode(environ)
+    assert mode["RAY_SERVE_ENABLE_HA_PROXY"] == "1"
+    assert mode["RAY_SERVE_THROUGHPUT_OPTIMIZED"] == "1"
+    assert set(HAPROXY_PORTS) <= set(environ)
+    assert environ == mode
+
+
+def test_an_operators_choice_wins() -> None:
+    environ = {"RAY_SERVE_ENABLE_HA_PROXY": "0", "RAY_SERVE_THROUGHPUT_OPTIMIZED": "0"}
+    assert use_throughput_mode(environ) == {"RAY_SERVE_ENABLE_HA_PROXY": "0",
+                                            "RAY_SERVE_THROUGHPUT_OPTIMIZED": "0"}
+    assert environ == {"RAY_SERVE_ENABLE_HA_PROXY": "0", "RAY_SERVE_THROUGHPUT_OPTIMIZED": "0"}
+
+
+def test_a_busy_haproxy_port_is_replaced_by_a_free_one() -> None:
+    with socket.socket() as busy:
+        busy.bind(("", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        environ: dict[str, str] = {}
+        use_throughput_mode(environ, {"RAY_SERVE_HAPROXY_STATS_PORT": taken})
+    assert int(environ["RAY_SERVE_HAPROXY_STATS_PORT"]) not in (taken, 0)
