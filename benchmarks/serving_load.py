@@ -266,7 +266,8 @@ def process_role(process: psutil.Process) -> str:
         return "other"
     for marker, role in (("ShelfDetector", "detector replicas"),
                          ("ApiIngress", "ingress replicas"), ("ProxyActor", "Ray HTTP proxy"),
-                         ("ServeController", "Serve controller"), ("serve", "uvicorn server"),
+                         ("ServeController", "Serve controller"),
+                         ("visitproof.cli.main serve", "uvicorn server"), ("haproxy", "HAProxy"),
                          ("raylet", "raylet"), ("gcs_server", "Ray GCS")):
         if marker in title:
             return role
