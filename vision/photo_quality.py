@@ -2,12 +2,15 @@
 
 Each failure is a retake reason the rep can act on at once. Measures are computed on a
 grey copy scaled to a fixed long side, so thresholds mean the same for a 640 px and a
-4000 px photo.
+4000 px photo. Given the fixture's extent (the shelf check passes it once the detector has
+found shelves), they are measured on the fixture only: a white wall, a window or a lit
+fridge door beside the shelf is not the shelf being over-exposed or blurred.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -46,9 +49,11 @@ class QualityReport:
 
 
 def assess_quality(pixels: npt.NDArray[np.uint8], original_size: tuple[int, int],
-                   policy: QualityPolicy | None = None) -> QualityReport:
+                   policy: QualityPolicy | None = None, *,
+                   subject: tuple[float, float, float, float] | None = None) -> QualityReport:
     """Judge an (H, W, 3) uint8 RGB image; ``original_size`` is the stored (width, height)
-    before any reduced-size decoding."""
+    before any reduced-size decoding. ``subject``: an xyxy box in ``pixels`` (the shelf
+    fixture) to measure sharpness and exposure on instead of the whole frame."""
     policy = policy or QualityPolicy()
     grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
     height, width = grey.shape
@@ -56,6 +61,8 @@ def assess_quality(pixels: npt.NDArray[np.uint8], original_size: tuple[int, int]
     if factor < 1.0:
         grey = cv2.resize(grey, (max(1, round(width * factor)), max(1, round(height * factor))),
                           interpolation=cv2.INTER_AREA)
+    if subject is not None:
+        grey = _crop(grey, subject, min(factor, 1.0))
     sharpness = float(cv2.Laplacian(grey, cv2.CV_64F).var())
     mean_brightness = float(grey.mean())
     washed_out = float((grey >= policy.washed_out_level).mean())
@@ -74,3 +81,16 @@ def assess_quality(pixels: npt.NDArray[np.uint8], original_size: tuple[int, int]
                               minimum=policy.min_sharpness))
     return QualityReport(sharpness=sharpness, mean_brightness=mean_brightness,
                          washed_out_share=washed_out, reasons=tuple(reasons))
+
+
+def _crop(grey: npt.NDArray[Any], box: tuple[float, float, float, float],
+          factor: float) -> npt.NDArray[Any]:
+    """``box`` (in the unscaled image's pixels) cut from ``grey`` (scaled by ``factor``);
+    the whole of ``grey`` when the box is too small to measure (under 32 px a side)."""
+    height, width = grey.shape
+    x0, y0, x1, y1 = (round(v * factor) for v in box)
+    x0, x1 = max(0, min(x0, width)), max(0, min(x1, width))
+    y0, y1 = max(0, min(y0, height)), max(0, min(y1, height))
+    if x1 - x0 < 32 or y1 - y0 < 32:
+        return grey
+    return grey[y0:y1, x0:x1]

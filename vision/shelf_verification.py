@@ -128,10 +128,6 @@ def judge_pixels(photo: DecodedPhoto, exif: PhotoExif, *, detector: ShelfDetecto
     call (the Ray Serve deployment); otherwise the detector runs here."""
     timings = dict(timings or {})
     step = time.perf_counter()
-    quality = assess_quality(photo.pixels, photo.original_size, policies.quality)
-    photo_hash = perceptual_hash(photo.pixels)
-    timings["quality"] = _ms(step)
-    step = time.perf_counter()
     if detections is None:
         (detections,) = detector.detect([np.ascontiguousarray(photo.pixels[..., ::-1])])
     timings["detect"] = _ms(step)
@@ -139,6 +135,12 @@ def judge_pixels(photo: DecodedPhoto, exif: PhotoExif, *, detector: ShelfDetecto
     layout = shelf_layout(detections, photo.pixels.shape[0], policies.geometry)
     skus = _identify(photo, layout, gallery, featured)
     timings["identify"] = _ms(step)
+    step = time.perf_counter()
+    # Judged on the fixture once shelves are found (a white wall beside it is no retake).
+    quality = assess_quality(photo.pixels, photo.original_size, policies.quality,
+                             subject=layout.extent)
+    photo_hash = perceptual_hash(photo.pixels)
+    timings["quality"] = _ms(step)
     step = time.perf_counter()
     reasons: list[Reason] = list(quality.reasons)
     reasons += [reason(ShelfReasonCode(code)) for code in exif.problems
