@@ -10,7 +10,7 @@ start:
 - ``RAY_SERVE_THROUGHPUT_OPTIMIZED=1``: direct gRPC between replicas (the ingress calling
   the detector), and a handle's router on the replica's own event loop.
 
-On the 2-core machine the pair took uploads from 14.3 to 16.7 check-ins/s, the Python proxy's
+On the 2-core machine the pair took uploads from 14.2 to 17.6 check-ins/s, the Python proxy's
 ~10 ms of CPU per upload gone (benchmarks/RESULTS.md, "Serving under load"). They are set
 before a local Ray starts, and only where unset: ``RAY_SERVE_ENABLE_HA_PROXY=0`` (or the
 other at 0) in the environment keeps Serve's defaults. A cluster joined with ``--address``
