@@ -26,6 +26,7 @@ and the mapping of everything else (see :func:`install_error_handlers`):
     visitproof InvalidValue/InvalidInput 422 the error's own code, with ``field``
     RequestValidationError               422 a stable code per failure (MISSING_FIELD, ...)
     visitproof StoreError                503 STORE_UNAVAILABLE (Retry-After: 1)
+    DetectorUnavailable (Ray)            503 DETECTOR_UNAVAILABLE (Retry-After: 5)
     Starlette HTTPException              its status; 404 NOT_FOUND, 405 METHOD_NOT_ALLOWED,
                                          400 MALFORMED_REQUEST, 413 PAYLOAD_TOO_LARGE
     anything else                        500 INTERNAL, logged with its traceback, none in
@@ -95,6 +96,14 @@ class ContactIdConflict(ApiError):
 class ActionAlreadyCompleted(ApiError):
     status_code = 409
     code = "ACTION_ALREADY_COMPLETED"
+
+
+class DetectorUnavailable(ApiError):
+    """The shelf detector deployment didn't answer (no live replica, or not in time).
+    Nothing was stored: the same upload can be sent again."""
+
+    status_code = 503
+    code = "DETECTOR_UNAVAILABLE"
 
 
 class PayloadTooLarge(StarletteHTTPException):
@@ -181,7 +190,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, error: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthenticated) else None
+        headers = ({"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthenticated)
+                   else {"Retry-After": "5"} if isinstance(error, DetectorUnavailable) else None)
         return error_response(error.status_code,
                               ErrorPublic(code=error.code, message=error.message), headers)
 

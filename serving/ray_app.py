@@ -32,10 +32,13 @@ import numpy.typing as npt
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 from ray import serve
+from ray.exceptions import RayActorError
 from ray.serve import Application
+from ray.serve.exceptions import RayServeException
 from ray.serve.handle import DeploymentHandle
 
 from serving.app import create_app, local_detector
+from serving.errors import DetectorUnavailable
 from vision.detector import Detections, ShelfDetector, fit
 from visitproof.settings import Settings, build_settings
 
@@ -90,18 +93,26 @@ class ShelfDetectorReplica:
         return await self.detect_batch(image)
 
 
+# How long an upload waits for the detector deployment before a 503: a detection takes
+# tens of milliseconds, a replica restart a few seconds, and a phone gives up after a minute.
+DETECT_TIMEOUT_S = 30.0
+
+
 class RemoteDetector:
     """What :func:`vision.shelf_verification.verify_shelf_photo` uses of a
     :class:`ShelfDetector` (``imgsz``, ``model_version``, ``detect``), answered by the
     detector deployment through ``loop`` (the ingress replica's event loop). Call
-    ``detect`` from a worker thread, never on that loop."""
+    ``detect`` from a worker thread, never on that loop. A deployment without a live
+    replica, or no answer within ``timeout_s``, is :class:`DetectorUnavailable` (503 with
+    Retry-After; the upload stores nothing), never a 500 or a hung request."""
 
     def __init__(self, handle: DeploymentHandle[Any], *, model_version: str, imgsz: int,
-                 loop: asyncio.AbstractEventLoop) -> None:
+                 loop: asyncio.AbstractEventLoop, timeout_s: float = DETECT_TIMEOUT_S) -> None:
         self.handle = handle
         self.model_version = model_version
         self.imgsz = imgsz
         self.loop = loop
+        self.timeout_s = timeout_s
 
     def detect(self, images: Sequence[npt.NDArray[np.uint8]]) -> list[Detections]:
         # Each image goes at the model's input size (the letterbox's resize, done here):
@@ -112,7 +123,18 @@ class RemoteDetector:
             return list(await asyncio.gather(
                 *(self.handle.detect.remote(small) for small, _ in fitted)))
 
-        found = asyncio.run_coroutine_threadsafe(detect_all(), self.loop).result()
+        pending = asyncio.run_coroutine_threadsafe(detect_all(), self.loop)
+        try:
+            found = pending.result(timeout=self.timeout_s)
+        except TimeoutError:
+            pending.cancel()
+            raise DetectorUnavailable(
+                f"the shelf detector did not answer within {self.timeout_s:.0f} s; nothing "
+                "was stored, send the same upload again in a moment") from None
+        except (RayActorError, RayServeException) as error:
+            raise DetectorUnavailable(
+                "the shelf detector is unavailable (restarting?); nothing was stored, send "
+                "the same upload again in a moment") from error
         return [detections.rescaled(1 / scale, image.shape[1], image.shape[0])
                 for detections, image, (_, scale) in zip(found, images, fitted, strict=True)]
 

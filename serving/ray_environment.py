@@ -34,6 +34,8 @@ THROUGHPUT_ENVIRONMENT = {
 }
 
 
+DRAINING_PERIOD = "RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S"
+
 # HAProxy's own ports (Serve's defaults): its stats page and its Prometheus metrics.
 HAPROXY_PORTS = {"RAY_SERVE_HAPROXY_STATS_PORT": 8404, "RAY_SERVE_HAPROXY_METRICS_PORT": 9101}
 
@@ -58,8 +60,12 @@ def use_throughput_mode(environ: MutableMapping[str, str] | None = None,
         for name, port in haproxy_ports.items():
             if name not in target:
                 target[name] = str(_free_port(port))
-    return {name: target[name] for name in (*THROUGHPUT_ENVIRONMENT, *haproxy_ports)
-            if name in target}
+        # A stopping ingress replica keeps serving this long so HAProxy on every node stops
+        # routing to it first: 30 s by default, for clusters. Here HAProxy is on the same
+        # machine and an upload takes about a second, so Ctrl-C needn't wait half a minute.
+        target.setdefault(DRAINING_PERIOD, "5")
+    return {name: target[name] for name in (*THROUGHPUT_ENVIRONMENT, *haproxy_ports,
+                                            DRAINING_PERIOD) if name in target}
 
 
 def haproxy_available() -> bool:

@@ -31,6 +31,9 @@ _DESCRIBED = {
     422: "Invalid input; `code` says what (see the README's error table).",
 }
 _errors = partial(error_responses, _DESCRIBED)
+_UPLOAD_UNAVAILABLE = {503: "The store or, on Ray, the shelf detector is unavailable "
+                       "(STORE_UNAVAILABLE, DETECTOR_UNAVAILABLE): nothing was stored; send the "
+                       "same upload again after Retry-After seconds."}
 
 
 async def one_of_each_part(request: Request) -> None:
@@ -48,7 +51,8 @@ async def one_of_each_part(request: Request) -> None:
     summary="Upload a check-in: shelf photo + meta JSON",
     responses={200: {"model": VerdictPublic,
                       "description": "A retry of a stored check-in: the stored verdict."},
-               **_errors(401, 403, 409, 413, 422, 503)},
+               **_errors(401, 403, 409, 413, 422),
+               **error_responses(_UPLOAD_UNAVAILABLE, 503)},
 )
 def upload_checkin(
     user: CurrentRep,

@@ -95,13 +95,15 @@ def seed(database: Database) -> dict[str, str]:
 @pytest.fixture
 def make_api(database: Database, tmp_path: Path) -> Iterator[Callable[..., Api]]:
     """Start the app over the seeded store; keyword arguments override settings (``clock``:
-    the rate limiter's, so tests move time instead of sleeping)."""
+    the rate limiter's, so tests move time instead of sleeping; ``detector``: the app's
+    detector factory, as serving.ray_app passes one)."""
     tokens = seed(database)
     clients: list[TestClient] = []
 
-    def start(*, clock: Callable[[], float] = time.monotonic, **overrides: Any) -> Api:
+    def start(*, clock: Callable[[], float] = time.monotonic,
+              detector: Callable[[Settings], Any] | None = None, **overrides: Any) -> Api:
         settings = Settings(data_dir=tmp_path / "store", **overrides)
-        app = create_app(settings, clock=clock)
+        app = create_app(settings, clock=clock, detector=detector)
         client = TestClient(app, raise_server_exceptions=False)
         client.__enter__()
         clients.append(client)

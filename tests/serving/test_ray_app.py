@@ -3,21 +3,24 @@ the FastAPI ingress deployment calling the batched detector deployment."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 
 from serving.ray_environment import use_throughput_mode
 from tests.builders import TENANT, make_tenant, make_upload_meta
-from tests.serving.conftest import seed, shelf_photo
+from tests.serving.conftest import Api, seed, shelf_photo
 from visitproof.store import Database, Repository, open_database
 
 serve = pytest.importorskip("ray.serve", reason="ray[serve] is not installed")
@@ -55,6 +58,8 @@ def ray_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayApi]:
     # As `visitproof serve` starts it: Serve's high-throughput mode (HAProxy, direct gRPC),
     # on two CPUs like the development machine (the default replicas must all be scheduled).
     saved = dict(os.environ)
+    # Deleting an app waits this long for HAProxy to stop routing to it: not for tests.
+    os.environ["RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S"] = "0.5"
     use_throughput_mode()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
@@ -130,3 +135,71 @@ def test_serve_runs_in_its_high_throughput_mode(ray_api: RayApi) -> None:
     config = "\n".join(Path(arg).read_text() for p in haproxies for arg in p.info["cmdline"]
                        if arg.endswith(".cfg") and Path(arg).is_file())
     assert f":{port}" in config
+
+
+# Little grace on shutdown, so deleting the test deployments is quick.
+_QUICK_EXIT = {"ray_actor_options": {"num_cpus": 0}, "graceful_shutdown_timeout_s": 0.5,
+               "graceful_shutdown_wait_loop_s": 0.1}
+
+
+@serve.deployment(name="StuckDetector", **_QUICK_EXIT)
+class StuckDetector:
+    """A detector deployment that answers far too late (the upload waits 1 s)."""
+
+    async def detect(self, image: Any) -> None:
+        await asyncio.sleep(3)
+
+
+@serve.deployment(name="CrashingDetector", **_QUICK_EXIT)
+class CrashingDetector:
+    """A detector deployment whose replica dies on the first request."""
+
+    def detect(self, image: Any) -> None:
+        os._exit(1)
+
+
+@pytest.fixture
+def handle_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop in a thread of its own, like the ingress replica's."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield loop
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=5)
+
+
+def test_a_detector_that_does_not_answer_is_a_503_and_nothing_is_stored(
+        ray_api: RayApi, make_api: Callable[..., Api],
+        handle_loop: asyncio.AbstractEventLoop) -> None:
+    from serving.ray_app import RemoteDetector
+
+    handle = serve.run(StuckDetector.bind(), name="stuck", route_prefix=None)
+    try:
+        remote = RemoteDetector(handle, model_version="stuck", imgsz=512, loop=handle_loop,
+                                timeout_s=1)
+        api = make_api(detector=lambda _: remote)
+        before = api.stored()
+        response = api.upload(make_upload_meta(), shelf_photo(seed=32))
+    finally:
+        serve.delete("stuck")
+
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "DETECTOR_UNAVAILABLE"
+    assert response.headers["Retry-After"] == "5"
+    assert api.stored() == before
+
+
+def test_a_detector_replica_that_dies_is_detector_unavailable(
+        ray_api: RayApi, handle_loop: asyncio.AbstractEventLoop) -> None:
+    from serving.errors import DetectorUnavailable
+    from serving.ray_app import RemoteDetector
+
+    handle = serve.run(CrashingDetector.bind(), name="crashing", route_prefix=None)
+    try:
+        remote = RemoteDetector(handle, model_version="crashing", imgsz=512,
+                                loop=handle_loop, timeout_s=20)
+        with pytest.raises(DetectorUnavailable, match="nothing was stored"):
+            remote.detect([np.zeros((64, 64, 3), np.uint8)])
+    finally:
+        serve.delete("crashing")

@@ -17,6 +17,7 @@ def test_throughput_mode_is_set_where_unset() -> None:
     assert mode["RAY_SERVE_ENABLE_HA_PROXY"] == "1"
     assert mode["RAY_SERVE_THROUGHPUT_OPTIMIZED"] == "1"
     assert set(HAPROXY_PORTS) <= set(environ)
+    assert mode["RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S"] == "5"
     assert environ == mode
 
 
