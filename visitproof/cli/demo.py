@@ -21,7 +21,12 @@ from typing import Annotated
 
 import typer
 
-from visitproof.cli.options import DataDirOption, TenantOption, open_current_store, settings_for
+from visitproof.cli.options import (
+    DataDirOption,
+    TenantOption,
+    current_store,
+    settings_for,
+)
 from visitproof.errors import NotFound
 from visitproof.records import Customer, Rep
 from visitproof.store import Database, Repository
@@ -65,20 +70,15 @@ def photo(
     facings = Counter(str(p["sku"]) for p in sidecar["products"])
     skus = {sku.sku: sku for sku in catalogue}
     settings = settings_for(data_dir, tenant)
-    database = open_current_store(settings)
-    try:
-        with database.begin() as connection:
-            repository = Repository(connection, settings.tenant)
-            for code, _ in facings.most_common(feature):
-                ok, png = cv2.imencode(".png", reference_shot(skus[code]))
-                reference = out.parent / f"{code}.png"
-                reference.write_bytes(png.tobytes() if ok else b"")
-                product = register_product(repository, PhotoStore(settings.photos_dir),
-                                           sku=code, name=skus[code].name,
-                                           references=[reference])
-                typer.echo(f"featured {product.sku} ({product.name})")
-    finally:
-        database.dispose()
+    with current_store(settings) as database, database.begin() as connection:
+        repository = Repository(connection, settings.tenant)
+        for code, _ in facings.most_common(feature):
+            ok, png = cv2.imencode(".png", reference_shot(skus[code]))
+            reference = out.parent / f"{code}.png"
+            reference.write_bytes(png.tobytes() if ok else b"")
+            product = register_product(repository, PhotoStore(settings.photos_dir),
+                                       sku=code, name=skus[code].name, references=[reference])
+            typer.echo(f"featured {product.sku} ({product.name})")
 
 
 @demo_app.command("meta")
@@ -90,11 +90,8 @@ def meta(
 ) -> None:
     """Print a check-in meta JSON for a visit that ended a minute ago."""
     settings = settings_for(data_dir, tenant)
-    database = open_current_store(settings)
-    try:
+    with current_store(settings) as database:
         _, customer = _rep_and_customer(database, settings.tenant, rep)
-    finally:
-        database.dispose()
     now = utc_now().replace(microsecond=0)
     departed = now - timedelta(minutes=1)
     typer.echo(json.dumps({
@@ -127,17 +124,14 @@ def banner(
     from serving.auth import Role, issue_token
 
     settings = settings_for(data_dir, tenant)
-    database = open_current_store(settings)
-    try:
-        rep, _ = _rep_and_customer(database, settings.tenant, None)
-        tenant_id = settings.tenant
+    tenant_id = settings.tenant
+    with current_store(settings) as database:
+        rep, _ = _rep_and_customer(database, tenant_id, None)
         rep_token = issue_token(database, tenant_id=tenant_id, user_id=rep.id, role=Role.REP)
         manager_token = issue_token(database, tenant_id=tenant_id, user_id="demo-manager",
                                     role=Role.MANAGER, team_id=rep.team_id or "none")
         director_token = issue_token(database, tenant_id=tenant_id, user_id="demo-director",
                                      role=Role.DIRECTOR)
-    finally:
-        database.dispose()
     base = f"http://{host}:{port}"
     lines = [
         "",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -32,3 +34,13 @@ def open_current_store(settings: Settings) -> Database:
                              busy_timeout_s=settings.db_busy_timeout_s)
     database.require_current()
     return database
+
+
+@contextmanager
+def current_store(settings: Settings) -> Iterator[Database]:
+    """:func:`open_current_store`, disposed of when the block ends."""
+    database = open_current_store(settings)
+    try:
+        yield database
+    finally:
+        database.dispose()

@@ -29,7 +29,12 @@ from geo.overlap_outputs import (
 from geo.routes import Period, calendar_weeks, local_days, metric_crs
 from geo.store_reader import overlap_inputs
 from geo.territory_overlap import OverlapPolicy
-from visitproof.cli.options import DataDirOption, TenantOption, open_current_store, settings_for
+from visitproof.cli.options import (
+    DataDirOption,
+    TenantOption,
+    current_store,
+    settings_for,
+)
 from visitproof.errors import InvalidInput
 from visitproof.store import Repository
 from visitproof.values import parse_utc, utc_now
@@ -69,15 +74,11 @@ def overlap(
                            code="MISSING_OUTPUT")
     policy = OverlapPolicy(buffer_m=buffer_m, neglect_days=neglect_days, top_n=top)
     settings = settings_for(data_dir, tenant)
-    database = open_current_store(settings)
-    try:
-        with database.connect() as connection:
-            record = Repository(connection, settings.tenant).require_tenant()
-            whole = _period(date_from, date_to, record.timezone)
-            judged_at = min(whole.end, utc_now() if now is None else parse_utc(now, "--now"))
-            inputs = overlap_inputs(connection, settings.tenant, until=whole.end)
-    finally:
-        database.dispose()
+    with current_store(settings) as database, database.connect() as connection:
+        record = Repository(connection, settings.tenant).require_tenant()
+        whole = _period(date_from, date_to, record.timezone)
+        judged_at = min(whole.end, utc_now() if now is None else parse_utc(now, "--now"))
+        inputs = overlap_inputs(connection, settings.tenant, until=whole.end)
     if inputs.sites.frame.empty:
         raise InvalidInput(f"tenant {settings.tenant!r} has no customers yet",
                            code="EMPTY_INPUT")

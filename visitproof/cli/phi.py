@@ -27,7 +27,7 @@ from phi.tables import PhiTables
 from visitproof.cli.options import (
     DataDirOption,
     TenantOption,
-    open_current_store,
+    current_store,
     settings_for,
 )
 from visitproof.errors import InvalidInput
@@ -104,13 +104,9 @@ def explain(rep: Annotated[str, typer.Option("--rep", help="Rep id.")],
 
 def _load(data_dir: Path | None, tenant: str | None) -> tuple[PhiTables, str]:
     settings = settings_for(data_dir, tenant)
-    database = open_current_store(settings)
-    try:
-        with database.connect() as connection:
-            record = Repository(connection, settings.tenant).require_tenant()
-            return tables_from_store(connection, settings.tenant), record.timezone
-    finally:
-        database.dispose()
+    with current_store(settings) as database, database.connect() as connection:
+        record = Repository(connection, settings.tenant).require_tenant()
+        return tables_from_store(connection, settings.tenant), record.timezone
 
 
 def _now(text: str | None) -> datetime:

@@ -16,7 +16,12 @@ from typing import Annotated, Any
 
 import typer
 
-from visitproof.cli.options import DataDirOption, TenantOption, open_current_store, settings_for
+from visitproof.cli.options import (
+    DataDirOption,
+    TenantOption,
+    current_store,
+    settings_for,
+)
 from visitproof.errors import InvalidInput, NotFound
 from visitproof.rules import RuleSet
 from visitproof.store.rule_sets import RuleSets
@@ -40,13 +45,9 @@ def show(
 ) -> None:
     """Print a version of the tenant's rules as JSON (the current one by default)."""
     settings = settings_for(data_dir, tenant)
-    database = open_current_store(settings)
-    try:
-        with database.connect() as connection:
-            rule_sets = RuleSets(connection, settings.tenant)
-            rules = rule_sets.current() if version is None else rule_sets.get(version)
-    finally:
-        database.dispose()
+    with current_store(settings) as database, database.connect() as connection:
+        rule_sets = RuleSets(connection, settings.tenant)
+        rules = rule_sets.current() if version is None else rule_sets.get(version)
     if rules is None:
         which = "no rules yet" if version is None else f"no rules version {version}"
         raise NotFound(f"tenant {settings.tenant!r} has {which}; store a file with "
@@ -73,13 +74,9 @@ def set_rules(
     if not isinstance(body, dict):
         raise InvalidInput(f"{file}: the rules must be a JSON object", code="BAD_JSON")
     settings = settings_for(data_dir, tenant)
-    database = open_current_store(settings)
-    try:
-        with database.begin() as connection:
-            rules = RuleSets(connection, settings.tenant).add(body, created_by=by,
-                                                              now=utc_now(), note=note)
-    finally:
-        database.dispose()
+    with current_store(settings) as database, database.begin() as connection:
+        rules = RuleSets(connection, settings.tenant).add(body, created_by=by, now=utc_now(),
+                                                          note=note)
     typer.echo(f"stored rules version {rules.version} for tenant {settings.tenant}")
 
 

@@ -15,7 +15,13 @@ from typing import Annotated
 
 import typer
 
-from visitproof.cli.options import DataDirOption, TenantOption, open_current_store, settings_for
+from visitproof.cli.options import (
+    DataDirOption,
+    TenantOption,
+    current_store,
+    open_current_store,
+    settings_for,
+)
 from visitproof.errors import InvalidInput
 from visitproof.settings import Settings
 from visitproof.values import utc_now
@@ -42,12 +48,11 @@ def create_token(
     from serving.auth import issue_token
 
     settings = settings_for(data_dir, tenant)
-    database = open_current_store(settings)
     now = utc_now()
     expires_at = now + timedelta(days=expires_days) if expires_days is not None else None
-    token = issue_token(database, tenant_id=settings.tenant, user_id=user, role=role,
-                        team_id=team, expires_at=expires_at, now=now)
-    database.dispose()
+    with current_store(settings) as database:
+        token = issue_token(database, tenant_id=settings.tenant, user_id=user, role=role,
+                            team_id=team, expires_at=expires_at, now=now)
     typer.echo(token)
 
 

@@ -21,7 +21,13 @@ from vision.golden_zone import policy_from_mapping
 from vision.photo_decode import DecodeLimits, decode_photo
 from vision.product_gallery import ProductGallery
 from vision.shelf_verification import ShelfPolicies, verify_shelf_photo
-from visitproof.cli.options import DataDirOption, TenantOption, open_current_store, settings_for
+from visitproof.cli.options import (
+    DataDirOption,
+    TenantOption,
+    current_store,
+    open_current_store,
+    settings_for,
+)
 from visitproof.errors import InvalidInput, StoreNotInitialised
 from visitproof.product_references import load_embedder, load_gallery, register_product
 from visitproof.records import CheckinStatus
@@ -94,28 +100,24 @@ def add_product(
 ) -> None:
     """Register a SKU from 1-5 reference photos; it is recognised at once."""
     settings = settings_for(data_dir, tenant)
-    database = open_current_store(settings)
-    with database.begin() as connection:
+    with current_store(settings) as database, database.begin() as connection:
         product = register_product(Repository(connection, settings.tenant),
                                    PhotoStore(settings.photos_dir), sku=sku, name=name,
                                    references=ref, brand=brand)
     typer.echo(f"registered {product.sku} ({product.name}) with "
                f"{len(product.reference_sha256)} reference photo(s)")
-    database.dispose()
 
 
 @products_app.command("list")
 def list_products(data_dir: DataDirOption = None, tenant: TenantOption = None) -> None:
     """List registered SKUs."""
     settings = settings_for(data_dir, tenant)
-    database = open_current_store(settings)
-    with database.connect() as connection:
+    with current_store(settings) as database, database.connect() as connection:
         products = Repository(connection, settings.tenant).products()
     typer.echo("sku,name,brand,references")
     for product in products:
         typer.echo(f"{product.sku},{product.name},{product.brand or ''},"
                    f"{len(product.reference_sha256)}")
-    database.dispose()
 
 
 def _gallery(settings: Settings) -> ProductGallery:

@@ -8,7 +8,12 @@ from typing import Annotated
 
 import typer
 
-from visitproof.cli.options import DataDirOption, TenantOption, open_current_store, settings_for
+from visitproof.cli.options import (
+    DataDirOption,
+    TenantOption,
+    current_store,
+    settings_for,
+)
 from visitproof.file_export import write_csv
 from visitproof.file_import import KINDS, read_import_file
 from visitproof.records import Contact, Customer, Lead, Rep, Tenant
@@ -56,8 +61,7 @@ def import_file(
     """Import customers, reps, leads or contacts. A file with any bad row imports nothing and
     lists every problem (line, field, reason)."""
     settings = settings_for(data_dir, tenant)
-    database = open_current_store(settings)
-    with database.begin() as connection:
+    with current_store(settings) as database, database.begin() as connection:
         repository = Repository(connection, settings.tenant)
         repository.require_tenant()
         batch = read_import_file(
@@ -69,7 +73,6 @@ def import_file(
         count = put(batch.records)  # type: ignore[operator]
     typer.echo(f"imported {count} {kind} from {file}"
                + (f" and {len(batch.territories)} territories" if batch.territories else ""))
-    database.dispose()
 
 
 def export(kind: KindArgument, data_dir: DataDirOption = None,
@@ -78,12 +81,10 @@ def export(kind: KindArgument, data_dir: DataDirOption = None,
     settings = settings_for(data_dir, tenant)
     if kind not in KINDS:
         raise typer.BadParameter(f"expected one of: {', '.join(KINDS)}", param_hint="KIND")
-    database = open_current_store(settings)
-    with database.connect() as connection:
+    with current_store(settings) as database, database.connect() as connection:
         repository = Repository(connection, settings.tenant)
         records: list[Customer | Rep | Lead | Contact] = {
             "customers": repository.customers, "reps": repository.reps,
             "leads": repository.leads, "contacts": repository.contacts}[kind]()  # type: ignore[assignment]
     write_csv(kind, records, sys.stdout)
-    database.dispose()
 
