@@ -150,6 +150,17 @@ def visible_rep_ids(user: User, repository: Repository) -> frozenset[str] | None
     return None
 
 
+def listed_rep_ids(user: User, repository: Repository,
+                   rep_id: str | None = None) -> list[str] | None:
+    """The reps a list endpoint shows ``user``: those they may see (None: every rep of the
+    tenant), narrowed to ``rep_id`` when the query asks for one (empty when that rep isn't
+    visible: nothing, not an error, so ids don't leak)."""
+    visible = visible_rep_ids(user, repository)
+    if rep_id is not None:
+        return [rep_id] if visible is None or rep_id in visible else []
+    return None if visible is None else sorted(visible)
+
+
 def can_see(user: User, checkin: Checkin, repository: Repository) -> bool:
     visible = visible_rep_ids(user, repository)
     return checkin.tenant_id == user.tenant_id and (visible is None

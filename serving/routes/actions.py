@@ -16,7 +16,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.exc import IntegrityError
 
-from serving.auth import CurrentUser, can_see, visible_rep_ids
+from serving.auth import CurrentUser, can_see, listed_rep_ids
 from serving.errors import ActionAlreadyCompleted, error_responses
 from serving.query_params import Offset, QueryInstant
 from serving.runtime import RuntimeDep
@@ -62,12 +62,8 @@ def list_actions(
     """Next actions of the check-ins the caller may see, earliest due first."""
     with runtime.database.connect() as connection:
         repository = Repository(connection, user.tenant_id)
-        visible = visible_rep_ids(user, repository)
-        rep_ids = None if visible is None else sorted(visible)
-        if rep_id is not None:
-            rep_ids = [rep_id] if visible is None or rep_id in visible else []
         page, count = repository.next_actions_page(
-            rep_ids=rep_ids, customer_id=customer_id,
+            rep_ids=listed_rep_ids(user, repository, rep_id), customer_id=customer_id,
             done=None if state is None else state is ActionState.DONE,
             due_from=due_from, due_until=due_until, limit=limit, offset=offset)
     return ActionsPublic(data=[ActionPublic.of(checkin, outcome) for checkin, outcome in page],

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, Up
 from pydantic import Json
 
 from serving.annotated_photo import annotated_jpeg
-from serving.auth import CurrentRep, CurrentUser, can_see, visible_rep_ids
+from serving.auth import CurrentRep, CurrentUser, can_see, listed_rep_ids
 from serving.checkin_intake import photo_format
 from serving.errors import error_responses
 from serving.query_params import Offset, QueryInstant
@@ -96,13 +96,8 @@ def list_checkins(
     their team's, a director or admin the whole tenant."""
     with runtime.database.connect() as connection:
         repository = Repository(connection, user.tenant_id)
-        visible = visible_rep_ids(user, repository)
-        rep_ids: frozenset[str] | None = visible
-        if rep_id is not None:
-            rep_ids = frozenset({rep_id}) & visible if visible is not None \
-                else frozenset({rep_id})
         page, count = repository.checkins_page(
-            rep_ids=None if rep_ids is None else sorted(rep_ids), customer_id=customer_id,
+            rep_ids=listed_rep_ids(user, repository, rep_id), customer_id=customer_id,
             status=status, departed_from=departed_from, departed_until=departed_until,
             limit=limit, offset=offset)
     return CheckinsPublic(data=[CheckinPublic.of(c) for c in page], count=count)

@@ -24,7 +24,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.exc import IntegrityError
 
-from serving.auth import CurrentRep, CurrentUser, Role, User, require_role, visible_rep_ids
+from serving.auth import (
+    CurrentRep,
+    CurrentUser,
+    Role,
+    User,
+    listed_rep_ids,
+    require_role,
+    visible_rep_ids,
+)
 from serving.errors import LeadIdConflict, TouchIdConflict, error_responses
 from serving.query_params import Offset, QueryInstant
 from serving.runtime import RuntimeDep
@@ -126,14 +134,8 @@ def list_leads(
     """Leads the caller may see, newest intake first (see the module docstring)."""
     with runtime.database.connect() as connection:
         repository = Repository(connection, user.tenant_id)
-        visible = visible_rep_ids(user, repository)
-        rep_ids = None if visible is None else sorted(visible)
-        include_unassigned = user.role is not Role.REP
-        if rep_id is not None:
-            rep_ids = [rep_id] if visible is None or rep_id in visible else []
-            include_unassigned = False
-        if unassigned:
-            rep_ids = []
+        rep_ids = [] if unassigned else listed_rep_ids(user, repository, rep_id)
+        include_unassigned = user.role is not Role.REP and rep_id is None
         page, count = repository.leads_page(
             rep_ids=rep_ids, include_unassigned=include_unassigned, tier=tier,
             channel=channel, touched=touched, created_from=created_from,
