@@ -68,11 +68,9 @@ class PriorFix:
     position_trusted: bool = True
 
     @classmethod
-    def of(cls, stored: StoredFix | Checkin) -> PriorFix:
+    def of(cls, stored: StoredFix) -> PriorFix:
         """The fix of a stored check-in, trusted unless its latest ``fix`` verification
         doubted the position (without one: unless the check-in was rejected)."""
-        if isinstance(stored, Checkin):
-            stored = StoredFix.of(stored)
         trusted = (position_trusted(stored.fix_reason_codes)
                    if stored.fix_reason_codes is not None
                    else stored.status != CheckinStatus.REJECTED)

@@ -23,7 +23,7 @@ from tests.builders import (
     shifted,
 )
 from visitproof.errors import InvalidValue
-from visitproof.records import CheckinStatus
+from visitproof.records import CheckinStatus, StoredFix
 
 POLICY = FixIntegrityPolicy()
 NOW = at("12:00")
@@ -277,4 +277,4 @@ def test_prior_fix_of_a_stored_checkin(codes: tuple[str, ...], trusted: bool) ->
     status = CheckinStatus.REJECTED if codes else CheckinStatus.VERIFIED
     stored = with_verdict(make_checkin(), status, *codes)
 
-    assert PriorFix.of(stored).position_trusted is trusted
+    assert PriorFix.of(StoredFix.of(stored)).position_trusted is trusted
