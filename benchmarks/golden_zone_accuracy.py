@@ -78,12 +78,14 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--prefilter", type=float, default=None)
     parser.add_argument("--show-errors", action="store_true")
+    parser.add_argument("--rect", action="store_true",
+                        help="pad each photo only to the model's stride, not to the square")
     parser.add_argument("--oracle-boxes", action="store_true",
                         help="use the sidecar's boxes instead of the detector: measures rows, "
                         "identification and verdict alone")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
-    detector = ShelfDetector(args.model, DetectorConfig(threads=2))
+    detector = ShelfDetector(args.model, DetectorConfig(threads=2, rect=args.rect))
     references = {p.stem: [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB)]
                   for p in sorted((args.data / "references").glob("*.png"))}
     policy_values = {k: v for k, v in (("threshold", args.threshold),

@@ -1,10 +1,11 @@
 """The shelf detector as served: an ONNX model run by ONNX Runtime, no torch.
 
 Pipeline per image: letterbox to the model's square input (aspect kept, grey padding, as
-ultralytics trains) → batch of N images in one session run → decode the raw YOLO head
-(B, 4 + C, A): per anchor ``cx, cy, w, h`` in input pixels and C class scores in 0..1 →
-confidence filter → class-aware NMS in numpy → at most ``max_det`` boxes → boxes mapped back
-to the original image's pixels. Every result carries the model version.
+ultralytics trains; ``DetectorConfig.rect`` pads only to the stride instead) → batch of N
+images in one session run → decode the raw YOLO head (B, 4 + C, A): per anchor ``cx, cy, w,
+h`` in input pixels and C class scores in 0..1 → confidence filter → class-aware NMS
+(OpenCV's) → at most ``max_det`` boxes → boxes mapped back to the original image's pixels.
+Every result carries the model version.
 """
 
 from __future__ import annotations
@@ -95,6 +96,10 @@ class DetectorConfig:
     threads: int = 2
     batch_size: int = 4
     multi_label: bool = True  # see ``decode``
+    # Pad only to a multiple of the model's stride, not to the full square: a 4:3 photo is
+    # 25% fewer pixels (12.2 against 16.7 ms at one thread), the same held-out mAP50, but 3
+    # more wrong golden-zone verdicts in 329 photos (benchmarks/RESULTS.md). Off by default.
+    rect: bool = False
 
     def __post_init__(self) -> None:
         if not (0.0 <= self.conf_threshold <= 1.0 and 0.0 < self.iou_threshold <= 1.0):
@@ -124,14 +129,28 @@ def fit(image: Image, size: int) -> tuple[Image, float]:
     return np.asarray(resized, np.uint8), float(scale)
 
 
-def letterbox(image: Image, size: int) -> tuple[Image, Letterbox]:
-    """Fit an (H, W, 3) uint8 image into a ``size`` × ``size`` canvas, aspect kept, centred."""
+def rect_shape(height: int, width: int, size: int, stride: int) -> tuple[int, int]:
+    """The (H, W) canvas for a ``height`` × ``width`` image fitted to ``size``: each side of
+    the fitted image rounded up to a multiple of ``stride`` (at most ``size`` when ``size``
+    is one)."""
+    scale = min(size / height, size / width)
+    new_h, new_w = round(height * scale), round(width * scale)
+    return -(-new_h // stride) * stride, -(-new_w // stride) * stride
+
+
+def letterbox(image: Image, size: int,
+              canvas_shape: tuple[int, int] | None = None) -> tuple[Image, Letterbox]:
+    """Fit an (H, W, 3) uint8 image to ``size`` (aspect kept) and centre it on a grey canvas,
+    ``size`` × ``size`` unless ``canvas_shape`` (H, W) says otherwise (see ``rect_shape``)."""
     resized, scale = fit(image, size)
     new_h, new_w = resized.shape[:2]
-    dw, dh = (size - new_w) / 2, (size - new_h) / 2
+    canvas_h, canvas_w = canvas_shape or (size, size)
+    if new_h > canvas_h or new_w > canvas_w:
+        raise InvalidInput(f"a {new_w}×{new_h} image does not fit a {canvas_w}×{canvas_h} canvas")
+    dw, dh = (canvas_w - new_w) / 2, (canvas_h - new_h) / 2
     # Same rounding as ultralytics, so boxes line up with what the model saw in training.
     top, left = round(dh - 0.1), round(dw - 0.1)
-    canvas = np.full((size, size, 3), PAD_VALUE, np.uint8)
+    canvas = np.full((canvas_h, canvas_w, 3), PAD_VALUE, np.uint8)
     canvas[top : top + new_h, left : left + new_w] = resized
     return canvas, Letterbox(scale, float(left), float(top))
 
@@ -150,25 +169,23 @@ def iou_matrix(a: FloatArray, b: FloatArray) -> FloatArray:
 
 def nms(boxes: FloatArray, scores: FloatArray, iou_threshold: float,
         max_keep: int | None = None) -> IntArray:
-    """Greedy NMS over (N, 4) xyxy boxes; indices kept, highest score first.
+    """Greedy NMS over (N, 4) xyxy boxes; indices kept, highest score first, at most
+    ``max_keep``. A box scoring 0 is never kept (``decode`` passes only scores above the
+    confidence threshold).
 
-    Stops once ``max_keep`` boxes are kept: the rest could only rank lower.
+    OpenCV's ``NMSBoxes`` on float (``Rect2d``) boxes: the textbook greedy pass (a box goes
+    when its IoU with a kept, higher-scoring box is over the threshold; equal scores keep
+    input order), in C++. On the outputs for 40 held-out photos it kept the same boxes as
+    the numpy loop it replaced, at both 0.25 and 0.001 confidence, about 20 times faster
+    (a dense shelf has over 1,000 candidates).
     """
-    order = np.argsort(-scores, kind="stable")
-    boxes = boxes[order]
-    keep: list[int] = []
-    alive = np.ones(len(order), bool)
-    for i in range(len(order)):
-        if not alive[i]:
-            continue
-        keep.append(i)
-        if max_keep is not None and len(keep) >= max_keep:
-            break
-        rest = np.flatnonzero(alive[i + 1 :]) + i + 1
-        if rest.size:
-            overlaps = iou_matrix(boxes[i : i + 1], boxes[rest])[0]
-            alive[rest[overlaps > iou_threshold]] = False
-    return order[np.array(keep, np.int64)].astype(np.int64)
+    if len(boxes) == 0:
+        return np.zeros(0, np.int64)
+    xywh = np.concatenate([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]], axis=1)
+    # float64 picks the Rect2d overload; float32 would round the boxes to integer Rects.
+    kept = cv2.dnn.NMSBoxes(xywh.astype(np.float64), scores.astype(np.float32),  # type: ignore[arg-type]
+                            0.0, iou_threshold)
+    return np.asarray(kept, np.int64).reshape(-1)[:max_keep]
 
 
 def decode(output: FloatArray, config: DetectorConfig) -> tuple[FloatArray, FloatArray, IntArray]:
@@ -217,6 +234,9 @@ class ShelfDetector:
         meta = self._session.get_modelmeta().custom_metadata_map
         self._input = self._session.get_inputs()[0].name
         self.imgsz = _imgsz(meta, self._session.get_inputs()[0].shape)
+        # A fixed-size graph takes only its square; an exported dynamic one any stride multiple.
+        dynamic = not all(isinstance(d, int) for d in self._session.get_inputs()[0].shape[2:])
+        self.stride = int(meta.get("stride", 32)) if dynamic else self.imgsz
         self.class_names = _names(meta)
         self.model_version = meta.get("model_version", model_path.stem)
 
@@ -226,7 +246,8 @@ class ShelfDetector:
         step = self.config.batch_size
         for start in range(0, len(images), step):
             chunk = images[start : start + step]
-            boxed = [letterbox(image, self.imgsz) for image in chunk]
+            canvas_shape = self.canvas_shape([image.shape[:2] for image in chunk])
+            boxed = [letterbox(image, self.imgsz, canvas_shape) for image in chunk]
             batch = np.stack([b[0] for b in boxed])[..., ::-1]  # BGR → RGB as trained
             tensor = np.ascontiguousarray(batch.transpose(0, 3, 1, 2), np.float32) / 255.0
             raw = self.raw(tensor)
@@ -237,11 +258,18 @@ class ShelfDetector:
                                           self.model_version))
         return results
 
+    def canvas_shape(self, shapes: Sequence[tuple[int, ...]]) -> tuple[int, int]:
+        """The input (H, W) for one session run over images of these (H, W) shapes: the
+        square, or with ``config.rect`` the smallest stride-multiple canvas that holds each."""
+        if not self.config.rect:
+            return self.imgsz, self.imgsz
+        fitted = [rect_shape(h, w, self.imgsz, self.stride) for h, w in shapes]
+        return max(h for h, _ in fitted), max(w for _, w in fitted)
 
     def raw(self, tensor: FloatArray) -> FloatArray:
-        """The model's head output (B, 4 + C, A) for a (B, 3, S, S) float32 RGB 0..1 batch."""
+        """The model's head output (B, 4 + C, A) for a (B, 3, H, W) float32 RGB 0..1 batch."""
         if tensor.ndim != 4 or tensor.shape[1] != 3 or tensor.dtype != np.float32:
-            raise InvalidInput(f"tensor must be (B, 3, S, S) float32, got {tensor.shape} "
+            raise InvalidInput(f"tensor must be (B, 3, H, W) float32, got {tensor.shape} "
                                f"{tensor.dtype}")
         output = self._session.run(None, {self._input: tensor})[0]
         return np.asarray(output, np.float32)

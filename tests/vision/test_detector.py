@@ -20,6 +20,7 @@ from vision.detector import (
     iou_matrix,
     letterbox,
     nms,
+    rect_shape,
 )
 from vision.synth.catalogue import build_catalogue
 from vision.synth.labels import PRODUCT, SHELF
@@ -41,6 +42,27 @@ def test_letterbox_keeps_aspect_and_centres(shape: tuple[int, int], scale: float
     assert (fit.pad_x, fit.pad_y) == pad
     assert boxed[0, 0, 0] == (PAD_VALUE if pad != (0, 0) else 200)
     assert boxed[256, 256, 0] == 200
+
+
+@pytest.mark.parametrize(
+    ("shape", "canvas"),
+    [((3000, 4000), (384, 512)), ((4000, 3000), (512, 384)), ((1080, 1920), (288, 512)),
+     ((512, 512), (512, 512)), ((100, 1000), (64, 512))],
+)
+def test_rect_canvas_is_the_fitted_image_rounded_up_to_the_stride(
+        shape: tuple[int, int], canvas: tuple[int, int]) -> None:
+    assert rect_shape(*shape, 512, 32) == canvas
+    boxed, fitted = letterbox(np.full((*shape, 3), 200, np.uint8), 512, canvas)
+    assert boxed.shape == (*canvas, 3)
+    # What is left of the stride multiple is split evenly, as ultralytics' rect letterbox does.
+    new_h, new_w = round(shape[0] * fitted.scale), round(shape[1] * fitted.scale)
+    assert fitted.pad_y == round((canvas[0] - new_h) / 2 - 0.1)
+    assert fitted.pad_x == round((canvas[1] - new_w) / 2 - 0.1)
+
+
+def test_letterbox_refuses_a_canvas_too_small_for_the_image() -> None:
+    with pytest.raises(InvalidInput, match="does not fit"):
+        letterbox(np.zeros((300, 400, 3), np.uint8), 512, (256, 512))
 
 
 def test_letterbox_round_trip_of_boxes() -> None:
@@ -74,6 +96,11 @@ def test_iou_matrix() -> None:
         ([[0, 0, 10, 10], [5, 0, 15, 10]], [0.9, 0.8], 0.5, [0, 1]),  # IoU 1/3 survives
         ([[0, 0, 10, 10], [5, 0, 15, 10]], [0.9, 0.8], 0.3, [0]),
         ([], [], 0.5, []),
+        # Sub-pixel boxes, IoU 0.4: rounded to whole pixels they would not overlap at all.
+        ([[0, 0, 1.4, 1.4], [0.6, 0, 2.0, 1.4]], [0.9, 0.8], 0.3, [0]),
+        # Equal scores: input order decides.
+        ([[0, 0, 10, 10], [1, 0, 11, 10], [2, 0, 12, 10]], [0.5, 0.5, 0.5], 0.5, [0]),
+        ([[20, 0, 30, 10], [0, 0, 10, 10]], [0.5, 0.5], 0.5, [0, 1]),
     ],
 )
 def test_nms(boxes: list[list[float]], scores: list[float], threshold: float,
@@ -81,6 +108,27 @@ def test_nms(boxes: list[list[float]], scores: list[float], threshold: float,
     result = nms(np.array(boxes, np.float32).reshape(-1, 4), np.array(scores, np.float32),
                  threshold)
     assert result.tolist() == kept
+
+
+def _greedy_nms(boxes: np.ndarray, scores: np.ndarray, threshold: float) -> list[int]:
+    """The textbook loop, as a reference."""
+    order = np.argsort(-scores, kind="stable")
+    kept: list[int] = []
+    for i in order:
+        if all(iou_matrix(boxes[i : i + 1], boxes[j : j + 1])[0, 0] <= threshold for j in kept):
+            kept.append(int(i))
+    return kept
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_nms_keeps_what_the_textbook_loop_keeps(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    corners = rng.uniform(0, 200, (300, 2)).astype(np.float32)
+    boxes = np.concatenate([corners, corners + rng.uniform(2, 40, (300, 2))], axis=1)
+    scores = rng.uniform(0.01, 1, 300).astype(np.float32)
+    expected = _greedy_nms(boxes.astype(np.float32), scores, 0.45)
+    assert nms(boxes.astype(np.float32), scores, 0.45).tolist() == expected
+    assert nms(boxes.astype(np.float32), scores, 0.45, max_keep=7).tolist() == expected[:7]
 
 
 def _raw(rows: list[tuple[float, float, float, float, int, float]], classes: int = 3,
@@ -180,6 +228,51 @@ def test_detecting_the_fitted_copy_finds_the_same_boxes() -> None:
     np.testing.assert_array_equal(back.classes, direct.classes)
     np.testing.assert_array_equal(back.scores, direct.scores)
     np.testing.assert_allclose(back.boxes, direct.boxes, atol=0.01)
+
+
+def test_rect_input_finds_what_the_square_one_finds() -> None:
+    """The stride-multiple canvas is a speed-up, not a different detector: the same packs
+    and rows as the square letterbox (on the 500 held-out photos, product mAP50 0.874
+    against 0.875)."""
+    image = render_scene(np.random.default_rng([424242, 11]), build_catalogue(0),
+                         (1600, 1200)).image
+    square = ShelfDetector(COMMITTED_MODEL, DetectorConfig(rect=False))
+    rect = ShelfDetector(COMMITTED_MODEL, DetectorConfig(rect=True))
+    assert rect.canvas_shape([image.shape[:2]]) == (384, 512)
+    assert square.canvas_shape([image.shape[:2]]) == (512, 512)
+
+    (a,) = square.detect([image])
+    (b,) = rect.detect([image])
+    assert len(a) > 20
+    assert abs(len(a) - len(b)) <= max(2, len(a) // 20)
+    _assert_same_packs_and_rows(a, b)
+
+
+def test_a_batch_of_mixed_shapes_shares_one_canvas() -> None:
+    """Portrait and landscape photos in one session run: one canvas holding both, and each
+    photo's packs and rows found as when it runs alone."""
+    catalogue = build_catalogue(0)
+    wide = render_scene(np.random.default_rng([424242, 12]), catalogue, (1200, 900)).image
+    tall = render_scene(np.random.default_rng([424242, 13]), catalogue, (900, 1200)).image
+    detector = ShelfDetector(COMMITTED_MODEL, DetectorConfig(batch_size=2, rect=True))
+    assert detector.canvas_shape([wide.shape[:2]]) == (384, 512)
+    assert detector.canvas_shape([wide.shape[:2], tall.shape[:2]]) == (512, 512)
+    batched = detector.detect([wide, tall])
+    alone = [detector.detect([image])[0] for image in (wide, tall)]
+    for together, single in zip(batched, alone, strict=True):
+        assert len(single) > 20
+        _assert_same_packs_and_rows(single, together)
+
+
+def _assert_same_packs_and_rows(a: Detections, b: Detections) -> None:
+    """At least 95% of the packs and of the shelf rows of ``a`` are in ``b`` (same class,
+    IoU >= 0.5)."""
+    for class_id in (PRODUCT, SHELF):
+        boxes_a, boxes_b = a.of_class(class_id).boxes, b.of_class(class_id).boxes
+        assert len(boxes_a)
+        assert len(boxes_b)
+        matched = (iou_matrix(boxes_a, boxes_b).max(axis=1) >= 0.5).mean()
+        assert matched >= 0.95, f"class {class_id}: {matched:.1%} matched"
 
 
 def test_eval_cli_reports_every_class(small_dataset: Path) -> None:

@@ -100,12 +100,16 @@ def evaluate(
     max_det: Annotated[int, typer.Option("--max-det")] = 1000,
     threads: Annotated[int, typer.Option("--threads")] = 2,
     batch_size: Annotated[int, typer.Option("--batch-size")] = 4,
+    rect: Annotated[bool, typer.Option(
+        "--rect", help="Pad each photo only to the model's stride, not to the full square.")
+    ] = False,
 ) -> None:
     """Per-class precision, recall, mAP50 and mAP50-95 of the ONNX model via ONNX Runtime."""
     root = data.parent if data.suffix in (".yaml", ".yml") else data
     detector = ShelfDetector(model, DetectorConfig(conf_threshold=conf, iou_threshold=iou,
                                                    max_det=max_det, threads=threads,
-                                                   batch_size=batch_size))
+                                                   batch_size=batch_size,
+                                                   rect=rect))
     metrics = evaluate_folder(detector, root, split)
     if as_json:
         payload = {"model": str(model), "model_version": detector.model_version,
