@@ -8,11 +8,13 @@ differs slightly; nothing else should).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import typer
+from PIL import Image
 from typer.testing import CliRunner
 
 from vision.detector import DetectorConfig, ShelfDetector, letterbox
@@ -20,6 +22,16 @@ from visitproof.cli import detector as detector_commands
 
 pytestmark = pytest.mark.train
 IMGSZ = 160
+
+
+@pytest.fixture(autouse=True)
+def _pil_open_restored() -> Iterator[None]:
+    """Importing ultralytics replaces ``PIL.Image.open`` process-wide with a wrapper that,
+    on an unrecognised file, tries to install and import ``pi_heif``. Later tests in this
+    worker decode hostile uploads and must see Pillow's own opener."""
+    original = Image.open
+    yield
+    Image.open = original
 
 
 def _cli() -> typer.Typer:
