@@ -25,7 +25,7 @@ from serving.metrics import Metrics, MetricsMiddleware
 from serving.query_params import reject_unknown_query
 from serving.rate_limit import RateLimit, rate_limits
 from serving.routes import actions, checkins, contacts, health, leads, pages, reports, rules
-from serving.runtime import Runtime
+from serving.runtime import Runtime, WorkerThreads
 from serving.schemas import ErrorPublic
 from serving.upload_limit import UploadLimit
 from vision.detector import DetectorConfig, ShelfDetector
@@ -51,6 +51,7 @@ def create_app(settings: Settings, *,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = open_database(settings.resolved_database_url,
                                  busy_timeout_s=settings.db_busy_timeout_s)
+        workers = WorkerThreads(settings.worker_threads)
         try:
             database.require_current()
             shelf_detector = load_detector(settings)
@@ -60,11 +61,12 @@ def create_app(settings: Settings, *,
             app.state.runtime = Runtime(
                 settings=settings, database=database, photos=photos,
                 intake=CheckinIntake(database, photos, shelf_detector, policies,
-                                     load_embedder(settings.embedder_model,
+                                     load_embedder(settings.resolved_embedder_model,
                                                    settings.detector_threads)),
-                metrics=metrics)
+                metrics=metrics, workers=workers)
             yield
         finally:
+            workers.shutdown()
             database.dispose()
 
     app = FastAPI(

@@ -112,19 +112,21 @@ def authenticate(database: Database, token: str, now: datetime) -> User:
 _bearer = HTTPBearer(auto_error=False, description="A token from `visitproof tokens create`.")
 
 
-def current_user(runtime: RuntimeDep,
-                 credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                        Depends(_bearer)]) -> User:
-    """FastAPI dependency: the caller, from ``Authorization: Bearer <token>``."""
+async def current_user(runtime: RuntimeDep,
+                       credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                              Depends(_bearer)]) -> User:
+    """FastAPI dependency: the caller, from ``Authorization: Bearer <token>`` (looked up on
+    one of the service's worker threads: see ``serving.runtime.WorkerThreads``)."""
     if credentials is None:
         raise Unauthenticated("send Authorization: Bearer <token>")
-    return authenticate(runtime.database, credentials.credentials, utc_now())
+    return await runtime.workers.run(authenticate, runtime.database,
+                                     credentials.credentials, utc_now())
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def current_rep(user: CurrentUser) -> User:
+async def current_rep(user: CurrentUser) -> User:
     """FastAPI dependency: the caller, who must hold a ``rep`` token (only reps upload).
     As a dependency it answers 403 before the body is validated."""
     require_role(user, Role.REP)

@@ -164,8 +164,9 @@ def build_app(args: RayAppArgs) -> Application:
     settings = build_settings(data_dir=args.data_dir, database_url=args.database_url,
                               detector_model=args.detector_model,
                               detector_threads=args.detector_threads)
-    # Resolve the model path here, so every replica loads the same file.
-    settings = settings.model_copy(update={"detector_model": settings.resolved_detector_model})
+    # Resolve the model paths here, so every replica loads the same files.
+    settings = settings.model_copy(update={"detector_model": settings.resolved_detector_model,
+                                           "embedder_model": settings.resolved_embedder_model})
     as_dict = settings.model_dump(mode="json")
     detector = ShelfDetectorDeployment.options(
         num_replicas=args.detector_replicas,

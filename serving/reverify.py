@@ -224,7 +224,7 @@ def reverify(settings: Settings, *, since: date, until: date, model: Path | None
         job = ReverifyJob(
             tenant_id=tenant_id, run_id=run_id, database_url=settings.resolved_database_url,
             busy_timeout_s=settings.db_busy_timeout_s, photos_dir=settings.photos_dir,
-            model=model_path, embedder=settings.embedder_model,
+            model=model_path, embedder=settings.resolved_embedder_model,
             threads=settings.detector_threads,
             fix_history=timedelta(days=settings.fix_history_days),
             rules_version=rules_version, judged_at=utc_now())

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import cv2
 import numpy as np
 
 from vision.detector import Detections, ShelfDetector
@@ -129,7 +130,9 @@ def judge_pixels(photo: DecodedPhoto, exif: PhotoExif, *, detector: ShelfDetecto
     timings = dict(timings or {})
     step = time.perf_counter()
     if detections is None:
-        (detections,) = detector.detect([np.ascontiguousarray(photo.pixels[..., ::-1])])
+        # cvtColor, not a reversed view made contiguous: 0.1 ms against 2 ms for 12 MP / 4.
+        bgr = np.asarray(cv2.cvtColor(photo.pixels, cv2.COLOR_RGB2BGR), np.uint8)
+        (detections,) = detector.detect([bgr])
     timings["detect"] = _ms(step)
     step = time.perf_counter()
     layout = shelf_layout(detections, photo.pixels.shape[0], policies.geometry)

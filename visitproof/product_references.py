@@ -19,7 +19,7 @@ from vision.product_gallery import (
 )
 from visitproof.errors import InvalidInput, InvalidValue
 from visitproof.records import Product
-from visitproof.settings import newest_model
+from visitproof.settings import newest_model, preferred_build
 from visitproof.store import PhotoStore, Repository
 
 _REFERENCE_LIMITS = DecodeLimits(max_bytes=20 * 1024 * 1024, target_long_side=512)
@@ -69,10 +69,12 @@ def load_gallery(products: Sequence[Product], photos: PhotoStore,
 
 
 def load_embedder(path: Path | None, threads: int = 2) -> ProductEmbedder | None:
-    """The product embedder at ``path`` (default: the newest committed one), or None when
-    there is none."""
+    """The product embedder at ``path`` (default: the newest committed one, its INT8 build
+    when there is one, as ``Settings.resolved_embedder_model``), or None when there is
+    none."""
     try:
-        return ProductEmbedder(path or newest_model("product-embedder"), threads=threads)
+        return ProductEmbedder(path or preferred_build(newest_model("product-embedder"), "int8"),
+                               threads=threads)
     except InvalidInput:
         if path is not None:
             raise

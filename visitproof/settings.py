@@ -43,8 +43,16 @@ class Settings(BaseSettings):
         default="int8", description="Which build of the newest detector to load when "
         "detector_model is not set: the INT8 one (models/<name>-int8.onnx, statically "
         "quantised, head decode in float; faster on CPU) when it exists, else fp32.")
+    embedder_precision: Literal["int8", "fp32"] = Field(
+        default="int8", description="Which build of the newest product embedder to load "
+        "when embedder_model is not set: the INT8 one (models/<name>-int8.onnx, 2.6x "
+        "faster, same top-1 within 0.2 points) when it exists, else fp32.")
     detector_threads: int = Field(default=2, ge=1, le=64,
                                   description="ONNX Runtime intra-op threads.")
+    worker_threads: int = Field(
+        default=16, ge=1, le=256, description="Long-lived threads per API process (per "
+        "Serve ingress replica) that judge uploads and check tokens; more uploads than this "
+        "wait their turn.")
     max_upload_bytes: int = Field(
         default=40 * 1024 * 1024, ge=1024,
         description="Largest accepted HTTP request body (photo + meta + multipart framing), "
@@ -92,10 +100,18 @@ class Settings(BaseSettings):
     def resolved_detector_model(self) -> Path:
         if self.detector_model is not None:
             return self.detector_model
-        newest = newest_model("shelf-detector")
-        quantised = newest.with_name(f"{newest.stem}-int8.onnx")
-        return quantised if self.detector_precision == "int8" and quantised.exists() \
-            else newest
+        return preferred_build(newest_model("shelf-detector"), self.detector_precision)
+
+    @property
+    def resolved_embedder_model(self) -> Path | None:
+        """``embedder_model``, else the newest committed embedder in ``embedder_precision``;
+        None when there is none (identification falls back to the hand-built descriptor)."""
+        if self.embedder_model is not None:
+            return self.embedder_model
+        try:
+            return preferred_build(newest_model("product-embedder"), self.embedder_precision)
+        except InvalidInput:
+            return None
 
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
@@ -115,6 +131,13 @@ def newest_model(name: str, folder: Path = MODELS_DIR) -> Path:
                            "VISITPROOF_DETECTOR_MODEL or train one (`visitproof train "
                            "detector`)", code="MODEL_MISSING")
     return candidates[-1]
+
+
+def preferred_build(model: Path, precision: str) -> Path:
+    """``model``'s INT8 build (``<stem>-int8.onnx`` beside it) when ``precision`` is int8 and
+    that file exists, else ``model``."""
+    quantised = model.with_name(f"{model.stem}-int8.onnx")
+    return quantised if precision == "int8" and quantised.exists() else model
 
 
 def build_settings(**overrides: Any) -> Settings:

@@ -54,7 +54,7 @@ async def one_of_each_part(request: Request) -> None:
                **_errors(401, 403, 409, 413, 422),
                **error_responses(_UPLOAD_UNAVAILABLE, 503)},
 )
-def upload_checkin(
+async def upload_checkin(
     user: CurrentRep,
     runtime: RuntimeDep,
     response: Response,
@@ -67,10 +67,11 @@ def upload_checkin(
     retry with the same body answers 200 with the stored verdict; a different body under the
     same id answers 409. The rep is the token's user. Only ``rep`` tokens may upload."""
     received_at = utc_now()
-    data = photo.file.read()  # bounded by the upload limit (serving.upload_limit)
-    submission = runtime.intake.submit(
-        tenant_id=user.tenant_id, rep_id=user.user_id, meta=meta, photo=data,
-        filename=photo.filename, content_type=photo.content_type, now=received_at)
+    data = await photo.read()  # bounded by the upload limit (serving.upload_limit)
+    submission = await runtime.workers.run(
+        runtime.intake.submit, tenant_id=user.tenant_id, rep_id=user.user_id, meta=meta,
+        photo=data, filename=photo.filename, content_type=photo.content_type,
+        now=received_at)
     if submission.created:
         runtime.metrics.count_checkin(submission.checkin.status.value)
     else:

@@ -19,6 +19,7 @@ from vision.synth.dataset import DatasetSpec, render_one
 from visitproof.errors import InvalidInput
 
 MODEL = Path(__file__).resolve().parents[2] / "models" / "product-embedder-0.1.0.onnx"
+INT8_MODEL = MODEL.with_name("product-embedder-0.1.0-int8.onnx")
 Image = npt.NDArray[np.uint8]
 
 
@@ -119,6 +120,18 @@ def test_identifies_new_skus_far_better_than_chance(embedder: ProductEmbedder) -
     sim = embedder.embed(crops) @ embedder.embed(refs).T
     top1 = float((sim.argmax(axis=1) == labels).mean())
     assert top1 > 0.6  # chance is 1/72; the committed model scores ~0.99 on these crops
+
+
+def test_the_int8_build_embeds_as_the_float_model_does(embedder: ProductEmbedder) -> None:
+    """The quantised build the service loads by default (benchmarks/embedder_int8.py): the
+    same direction for every crop, the same SKU picked for nearly every one."""
+    int8 = ProductEmbedder(INT8_MODEL, threads=1)
+    assert int8.model_version == "product-embedder-0.1.0-int8"
+    refs, crops, _ = heldout_shelf()
+    cosine = np.sum(embedder.embed(crops) * int8.embed(crops), axis=1)
+    assert cosine.min() > 0.99
+    picks = [(e.embed(crops) @ e.embed(refs).T).argmax(axis=1) for e in (embedder, int8)]
+    assert float((picks[0] == picks[1]).mean()) >= 0.97
 
 
 @pytest.mark.train

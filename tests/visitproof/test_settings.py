@@ -1,4 +1,4 @@
-"""Which detector file the service loads."""
+"""Which detector and embedder files the service loads."""
 
 from __future__ import annotations
 
@@ -20,6 +20,15 @@ def test_the_service_loads_the_newest_detectors_int8_build_by_default() -> None:
 def test_an_explicit_model_wins_over_the_precision(tmp_path: Path) -> None:
     chosen = tmp_path / "mine.onnx"
     assert Settings(detector_model=chosen).resolved_detector_model == chosen
+    assert Settings(embedder_model=chosen).resolved_embedder_model == chosen
+
+
+def test_the_service_loads_the_newest_embedders_int8_build_by_default() -> None:
+    fp32 = newest_model("product-embedder")
+    int8 = fp32.with_name(f"{fp32.stem}-int8.onnx")
+    assert int8.is_file()
+    assert Settings().resolved_embedder_model == int8
+    assert Settings(embedder_precision="fp32").resolved_embedder_model == fp32
 
 
 def test_versions_compare_as_numbers_and_int8_builds_are_not_versions(tmp_path: Path) -> None:

@@ -128,7 +128,8 @@ def _gallery(settings: Settings) -> ProductGallery:
     with database.connect() as connection:
         products = Repository(connection, settings.tenant).products()
     database.dispose()
-    embedder = load_embedder(settings.embedder_model, threads=settings.detector_threads)
+    embedder = load_embedder(settings.resolved_embedder_model,
+                             threads=settings.detector_threads)
     return load_gallery(products, PhotoStore(settings.photos_dir), embedder)
 
 
