@@ -47,10 +47,11 @@ class RayAppArgs(BaseModel):
     """Arguments of :func:`build_app` (the ``args`` of a Serve config file). Unset store
     and model fields fall back to the ``VISITPROOF_*`` environment, as everywhere.
 
-    The defaults suit a CPU machine: two single-threaded detector replicas and no batching
-    (on the 2-core machine that gave 12.4 check-ins/s against 9.2 for one two-threaded
-    replica batching up to 8: a CPU gains nothing from a batch and the requests wait for it;
-    see benchmarks/RESULTS.md). On a GPU, raise ``max_batch_size`` and the wait instead."""
+    The defaults suit a CPU machine: two single-threaded detector replicas, each batching up
+    to 8 images that arrive within 10 ms. One two-threaded replica was slower (9.2 against
+    12.4 check-ins/s on the 2-core machine); batches cost nothing in the model on a CPU but
+    save Serve's per-request work in the replica (about 3 ms of CPU per check-in, 1.03-1.09x
+    the throughput of batch 1; benchmarks/RESULTS.md). On a GPU, raise both."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -60,7 +61,7 @@ class RayAppArgs(BaseModel):
     detector_threads: int | None = Field(default=1, ge=1, le=64)
     detector_replicas: int = Field(default=2, ge=1)
     ingress_replicas: int = Field(default=1, ge=1)
-    max_batch_size: int = Field(default=1, ge=1, le=64)
+    max_batch_size: int = Field(default=8, ge=1, le=64)
     batch_wait_timeout_s: float = Field(default=0.01, ge=0, le=1)
     # Ray's CPU resource reserved per replica: a scheduling hint (ONNX Runtime's threads are
     # detector_threads). Fractions let two detectors and the ingress fit a 2-CPU machine;

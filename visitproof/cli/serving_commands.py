@@ -70,7 +70,8 @@ def serve(
     detector_threads: Annotated[int, typer.Option(
         min=1, max=64, help="Ray: ONNX Runtime threads per detector replica.")] = 1,
     max_batch_size: Annotated[int, typer.Option(
-        min=1, max=64, help="Ray: images per detector call (raise it on a GPU).")] = 1,
+        min=1, max=64, help="Ray: most images per detector call (those that arrive within "
+        "10 ms).")] = 8,
     data_dir: DataDirOption = None,
 ) -> None:
     """Serve the HTTP API (docs at http://HOST:PORT/docs)."""
