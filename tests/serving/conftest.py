@@ -8,7 +8,9 @@ and one token per role (``tokens["rep"]`` is r1's; ``tokens["manager"]`` manages
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -118,6 +120,19 @@ def make_api(database: Database, tmp_path: Path) -> Iterator[Callable[..., Api]]
 @pytest.fixture
 def api(make_api: Callable[..., Api]) -> Api:
     return make_api()
+
+
+@pytest.fixture
+def replica_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop started with ``run_forever`` on a thread of its own, as a Serve
+    replica runs its loop."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield loop
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=5)
+    loop.close()
 
 
 def shelf_photo(seed: int = 0) -> bytes:

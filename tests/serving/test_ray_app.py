@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -158,25 +157,14 @@ class CrashingDetector:
         os._exit(1)
 
 
-@pytest.fixture
-def handle_loop() -> Iterator[asyncio.AbstractEventLoop]:
-    """An event loop in a thread of its own, like the ingress replica's."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    yield loop
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=5)
-
-
 def test_a_detector_that_does_not_answer_is_a_503_and_nothing_is_stored(
         ray_api: RayApi, make_api: Callable[..., Api],
-        handle_loop: asyncio.AbstractEventLoop) -> None:
+        replica_loop: asyncio.AbstractEventLoop) -> None:
     from serving.ray_app import RemoteDetector
 
     handle = serve.run(StuckDetector.bind(), name="stuck", route_prefix=None)
     try:
-        remote = RemoteDetector(handle, model_version="stuck", imgsz=512, loop=handle_loop,
+        remote = RemoteDetector(handle, model_version="stuck", imgsz=512, loop=replica_loop,
                                 timeout_s=1)
         api = make_api(detector=lambda _: remote)
         before = api.stored()
@@ -191,14 +179,14 @@ def test_a_detector_that_does_not_answer_is_a_503_and_nothing_is_stored(
 
 
 def test_a_detector_replica_that_dies_is_detector_unavailable(
-        ray_api: RayApi, handle_loop: asyncio.AbstractEventLoop) -> None:
+        ray_api: RayApi, replica_loop: asyncio.AbstractEventLoop) -> None:
     from serving.errors import DetectorUnavailable
     from serving.ray_app import RemoteDetector
 
     handle = serve.run(CrashingDetector.bind(), name="crashing", route_prefix=None)
     try:
         remote = RemoteDetector(handle, model_version="crashing", imgsz=512,
-                                loop=handle_loop, timeout_s=20)
+                                loop=replica_loop, timeout_s=20)
         with pytest.raises(DetectorUnavailable, match="nothing was stored"):
             remote.detect([np.zeros((64, 64, 3), np.uint8)])
     finally:

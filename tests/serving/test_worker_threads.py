@@ -10,7 +10,7 @@ import asyncio
 import contextvars
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -24,25 +24,12 @@ from visitproof.settings import Settings
 _caller = contextvars.ContextVar("caller", default="unset")
 
 
-@pytest.fixture
-def forever_loop() -> Iterator[asyncio.AbstractEventLoop]:
-    """An event loop started with ``run_forever`` on a thread of its own, as a Serve
-    replica runs its loop."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    yield loop
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=5)
-    loop.close()
-
-
 def _on_loop(loop: asyncio.AbstractEventLoop, coroutine: Any) -> Any:
     return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=10)
 
 
-def test_requests_on_a_run_forever_loop_reuse_the_same_threads(
-        forever_loop: asyncio.AbstractEventLoop) -> None:
+def test_requests_on_a_run_replica_loop_reuse_the_same_threads(
+        replica_loop: asyncio.AbstractEventLoop) -> None:
     workers = WorkerThreads(3)
     try:
         async def one_request() -> tuple[int, str]:
@@ -50,7 +37,7 @@ def test_requests_on_a_run_forever_loop_reuse_the_same_threads(
             return await workers.run(lambda: (threading.get_ident(),
                                               threading.current_thread().name))
 
-        seen = [_on_loop(forever_loop, one_request()) for _ in range(30)]
+        seen = [_on_loop(replica_loop, one_request()) for _ in range(30)]
     finally:
         workers.shutdown()
     assert len({ident for ident, _ in seen}) <= 3
@@ -58,7 +45,7 @@ def test_requests_on_a_run_forever_loop_reuse_the_same_threads(
 
 
 def test_the_call_sees_the_callers_context_and_raises_its_errors(
-        forever_loop: asyncio.AbstractEventLoop) -> None:
+        replica_loop: asyncio.AbstractEventLoop) -> None:
     workers = WorkerThreads(2)
 
     def fail() -> None:
@@ -69,15 +56,15 @@ def test_the_call_sees_the_callers_context_and_raises_its_errors(
         return await workers.run(_caller.get)
 
     try:
-        assert _on_loop(forever_loop, as_caller()) == "request-7"
+        assert _on_loop(replica_loop, as_caller()) == "request-7"
         with pytest.raises(ValueError, match="from the worker"):
-            _on_loop(forever_loop, workers.run(fail))
+            _on_loop(replica_loop, workers.run(fail))
     finally:
         workers.shutdown()
 
 
 def test_more_calls_than_threads_wait_their_turn(
-        forever_loop: asyncio.AbstractEventLoop) -> None:
+        replica_loop: asyncio.AbstractEventLoop) -> None:
     workers = WorkerThreads(2)
     running, most = 0, 0
     lock = threading.Lock()
@@ -95,7 +82,7 @@ def test_more_calls_than_threads_wait_their_turn(
         await asyncio.gather(*(workers.run(busy) for _ in range(8)))
 
     try:
-        _on_loop(forever_loop, many())
+        _on_loop(replica_loop, many())
     finally:
         workers.shutdown()
     assert most == 2
