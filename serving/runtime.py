@@ -40,7 +40,6 @@ class WorkerThreads:
     """
 
     def __init__(self, count: int) -> None:
-        self.count = count
         self._pool = ThreadPoolExecutor(count, thread_name_prefix="visitproof-worker")
 
     async def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
