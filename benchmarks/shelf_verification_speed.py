@@ -27,6 +27,7 @@ from vision.detector import DetectorConfig, ShelfDetector
 from vision.product_gallery import EMBEDDER_POLICY, ProductGallery
 from vision.shelf_verification import verify_shelf_photo
 from visitproof.product_references import load_embedder
+from visitproof.settings import Settings
 
 
 def render_photo(folder: Path, seed: int) -> tuple[Path, dict[str, list[np.ndarray]]]:
@@ -67,7 +68,8 @@ def main() -> None:
         photo, references = render_photo(Path(scratch), args.seed)
         data = photo.read_bytes()
         detector = ShelfDetector(args.model, DetectorConfig(threads=args.threads))
-        embedder = load_embedder(None, threads=args.threads)  # as the service: if committed
+        # The embedder the service loads, if one is committed.
+        embedder = load_embedder(Settings().resolved_embedder_model, threads=args.threads)
         gallery = (ProductGallery(references) if embedder is None else
                    ProductGallery(references, EMBEDDER_POLICY, describe=embedder.embed))
         featured = sorted(references)[:2]

@@ -17,9 +17,8 @@ from vision.product_gallery import (
     GalleryPolicy,
     ProductGallery,
 )
-from visitproof.errors import InvalidInput, InvalidValue
+from visitproof.errors import InvalidValue
 from visitproof.records import Product
-from visitproof.settings import newest_model, preferred_build
 from visitproof.store import PhotoStore, Repository
 
 _REFERENCE_LIMITS = DecodeLimits(max_bytes=20 * 1024 * 1024, target_long_side=512)
@@ -69,13 +68,6 @@ def load_gallery(products: Sequence[Product], photos: PhotoStore,
 
 
 def load_embedder(path: Path | None, threads: int = 2) -> ProductEmbedder | None:
-    """The product embedder at ``path`` (default: the newest committed one, its INT8 build
-    when there is one, as ``Settings.resolved_embedder_model``), or None when there is
-    none."""
-    try:
-        return ProductEmbedder(path or preferred_build(newest_model("product-embedder"), "int8"),
-                               threads=threads)
-    except InvalidInput:
-        if path is not None:
-            raise
-        return None
+    """The product embedder at ``path``, or None for none (identification then uses the
+    hand-built descriptor). ``Settings.resolved_embedder_model`` says which file."""
+    return None if path is None else ProductEmbedder(path, threads=threads)
