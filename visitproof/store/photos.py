@@ -4,6 +4,10 @@ A photo is written to a temporary file in the same folder, flushed, fsynced, the
 place, so a crash leaves either no file or a whole one, never a partial one. Callers write the
 photo *before* committing the row that points to it; an orphan photo is harmless, a row
 without its photo is not.
+
+Once on disk a photo's pages leave the page cache: photos are written once and read rarely
+(a manager's drill-down, a re-verification). Kept, 2 MB photos at 20 a second filled the
+cache and each write then cost 4 ms of CPU instead of 0.75 (``benchmarks/photo_write.py``).
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ class PhotoStore:
                 stream.write(data)
                 stream.flush()
                 os.fsync(stream.fileno())
+                drop_cached_pages(stream.fileno())
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -76,6 +81,13 @@ class PhotoStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).is_file()
+
+
+def drop_cached_pages(descriptor: int) -> None:
+    """Ask the kernel to drop the (clean, fsynced) cached pages of an open file; a no-op
+    where ``posix_fadvise`` is missing (macOS, Windows)."""
+    if hasattr(os, "posix_fadvise"):
+        os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
 
 
 def _fsync_directory(folder: Path) -> None:
