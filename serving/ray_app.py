@@ -50,8 +50,9 @@ class RayAppArgs(BaseModel):
     The defaults suit a CPU machine: two single-threaded detector replicas, each batching up
     to 8 images that arrive within 10 ms. One two-threaded replica was slower (9.2 against
     12.4 check-ins/s on the 2-core machine); batches cost nothing in the model on a CPU but
-    save Serve's per-request work in the replica (about 3 ms of CPU per check-in, 1.03-1.09x
-    the throughput of batch 1; benchmarks/RESULTS.md). On a GPU, raise both."""
+    save Serve's per-request work in the replica (3-5 ms of CPU per check-in; throughput
+    0.97-1.09x that of batch 1, within the run-to-run spread; benchmarks/RESULTS.md). On a
+    GPU, raise both."""
 
     model_config = ConfigDict(extra="forbid")
 
