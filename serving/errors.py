@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -53,10 +53,12 @@ log = logging.getLogger("visitproof.serving")
 
 
 class ApiError(Exception):
-    """A failure of the HTTP layer itself; ``status_code`` and ``code`` are fixed per class."""
+    """A failure of the HTTP layer itself; ``status_code``, ``code`` and the response's extra
+    ``headers`` are fixed per class."""
 
     status_code = 400
     code = "BAD_REQUEST"
+    headers: ClassVar[Mapping[str, str] | None] = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -66,6 +68,7 @@ class ApiError(Exception):
 class Unauthenticated(ApiError):
     status_code = 401
     code = "UNAUTHENTICATED"
+    headers: ClassVar[Mapping[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(ApiError):
@@ -104,6 +107,7 @@ class DetectorUnavailable(ApiError):
 
     status_code = 503
     code = "DETECTOR_UNAVAILABLE"
+    headers: ClassVar[Mapping[str, str]] = {"Retry-After": "5"}
 
 
 class PayloadTooLarge(StarletteHTTPException):
@@ -160,7 +164,7 @@ def error_responses(described: Mapping[int, str], *codes: int) -> dict[int | str
 
 
 def error_response(status_code: int, body: ErrorPublic,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+                   headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse(body.model_dump(mode="json", exclude_none=True),
                         status_code=status_code, headers=headers)
 
@@ -190,10 +194,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, error: ApiError) -> JSONResponse:
-        headers = ({"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthenticated)
-                   else {"Retry-After": "5"} if isinstance(error, DetectorUnavailable) else None)
         return error_response(error.status_code,
-                              ErrorPublic(code=error.code, message=error.message), headers)
+                              ErrorPublic(code=error.code, message=error.message),
+                              error.headers)
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, error: NotFound) -> JSONResponse:

@@ -14,11 +14,11 @@ or, with a config file, ``serve deploy serving/serve_config.yaml``.
   pickled), with a :class:`RemoteDetector` in place of the local model: the upload path is
   the same code, only the detection runs in the detector deployment.
 
-The FastAPI routes are synchronous and run in the ingress replica's thread pool, so
-:class:`RemoteDetector` hands each call to the replica's event loop and waits for it from
-the worker thread. That works whether Serve runs the handle's router in a loop of its own
-(the default) or on the replica's loop (``RAY_SERVE_THROUGHPUT_OPTIMIZED=1``, where a
-handle's blocking ``.result()`` is refused).
+An upload is judged on one of the ingress replica's worker threads
+(:class:`serving.runtime.WorkerThreads`), so :class:`RemoteDetector` hands each call to the
+replica's event loop and waits for it from that thread. That works whether Serve runs the
+handle's router in a loop of its own (the default) or on the replica's loop
+(``RAY_SERVE_THROUGHPUT_OPTIMIZED=1``, where a handle's blocking ``.result()`` is refused).
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from visitproof.records import (
     NextActionKind,
     Reason,
     Rep,
+    StoredFix,
     Team,
     Tenant,
     Territory,
@@ -242,3 +243,12 @@ def make_upload_meta(now: datetime | None = None, *, checkin_id: uuid.UUID | Non
         "next_action": {"text": "send the draft contract to the store manager",
                         "due_at": iso(now + timedelta(days=3)), "kind": "send_document"},
     }
+
+
+def stored_fix(checkin: Checkin) -> StoredFix:
+    """What ``Repository.fix_history`` should read back for a whole stored ``checkin``: its
+    fix, status and the reason codes of its latest ``fix`` verification."""
+    fix_checks = [v for v in checkin.verifications if v.checker == "fix"]
+    codes = tuple(r.code for r in fix_checks[-1].reasons) if fix_checks else None
+    return StoredFix(checkin_id=checkin.id, fix=checkin.fix, status=checkin.status,
+                     fix_reason_codes=codes)

@@ -434,13 +434,6 @@ class StoredFix:
     status: CheckinStatus
     fix_reason_codes: tuple[str, ...] | None = None
 
-    @classmethod
-    def of(cls, checkin: Checkin) -> StoredFix:
-        fix_checks = [v for v in checkin.verifications if v.checker == "fix"]
-        codes = tuple(r.code for r in fix_checks[-1].reasons) if fix_checks else None
-        return cls(checkin_id=checkin.id, fix=checkin.fix, status=checkin.status,
-                   fix_reason_codes=codes)
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ActionOutcome:

@@ -21,9 +21,10 @@ from tests.builders import (
     make_fix,
     make_fix_inputs,
     shifted,
+    stored_fix,
 )
 from visitproof.errors import InvalidValue
-from visitproof.records import CheckinStatus, StoredFix
+from visitproof.records import CheckinStatus
 
 POLICY = FixIntegrityPolicy()
 NOW = at("12:00")
@@ -277,4 +278,4 @@ def test_prior_fix_of_a_stored_checkin(codes: tuple[str, ...], trusted: bool) ->
     status = CheckinStatus.REJECTED if codes else CheckinStatus.VERIFIED
     stored = with_verdict(make_checkin(), status, *codes)
 
-    assert PriorFix.of(StoredFix.of(stored)).position_trusted is trusted
+    assert PriorFix.of(stored_fix(stored)).position_trusted is trusted

@@ -25,7 +25,6 @@ from visitproof.cli.options import (
     DataDirOption,
     TenantOption,
     current_store,
-    open_current_store,
     settings_for,
 )
 from visitproof.errors import InvalidInput, StoreNotInitialised
@@ -122,12 +121,10 @@ def list_products(data_dir: DataDirOption = None, tenant: TenantOption = None) -
 
 def _gallery(settings: Settings) -> ProductGallery:
     try:
-        database = open_current_store(settings)
+        with current_store(settings) as database, database.connect() as connection:
+            products = Repository(connection, settings.tenant).products()
     except StoreNotInitialised:
         return ProductGallery({})
-    with database.connect() as connection:
-        products = Repository(connection, settings.tenant).products()
-    database.dispose()
     embedder = load_embedder(settings.resolved_embedder_model,
                              threads=settings.detector_threads)
     return load_gallery(products, PhotoStore(settings.photos_dir), embedder)

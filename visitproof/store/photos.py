@@ -6,8 +6,9 @@ photo *before* committing the row that points to it; an orphan photo is harmless
 without its photo is not.
 
 Once on disk a photo's pages leave the page cache: photos are written once and read rarely
-(a manager's drill-down, a re-verification). Kept, 2 MB photos at 20 a second filled the
-cache and each write then cost 4 ms of CPU instead of 0.75 (``benchmarks/photo_write.py``).
+(a manager's drill-down, a re-verification). Kept, 2 MB photos written one after another
+filled the cache and each write then cost about 4 ms of CPU instead of about 1
+(``benchmarks/photo_write.py``).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from tests.builders import (
     make_lead,
     make_rep,
     make_tenant,
+    stored_fix,
 )
 from visitproof.errors import InvalidValue
 from visitproof.records import (
@@ -27,7 +28,6 @@ from visitproof.records import (
     LeadTouch,
     Product,
     Reason,
-    StoredFix,
     Team,
     Territory,
     Verification,
@@ -161,7 +161,7 @@ def test_fix_history_reads_the_fixes_and_their_latest_fix_verdict(database: Data
             rep_id="r1", departed_from=at("07:00"), departed_until=at("23:00"),
             submitted_until=at("12:05"), excluding=current.id)
 
-    assert history == [StoredFix.of(cleared), StoredFix.of(unjudged)]
+    assert history == [stored_fix(cleared), stored_fix(unjudged)]
     assert history[0].fix_reason_codes == ()
     assert history[1].fix_reason_codes is None
     assert [PriorFix.of(h).position_trusted for h in history] == [True, False]
