@@ -83,6 +83,8 @@ def shelf_layout(detections: Detections, image_height: int,
     policy = policy or GeometryPolicy()
     keep_shelf = (detections.classes == SHELF) & (detections.scores >= policy.min_shelf_score)
     bands = detections.boxes[keep_shelf].astype(np.float32)
+    bands = bands[_distinct_bands(bands, detections.scores[keep_shelf],
+                                  policy.side_by_side_overlap)]
     keep_product = ((detections.classes == PRODUCT)
                     & (detections.scores >= policy.min_product_score))
     products = detections.boxes[keep_product].astype(np.float32)
@@ -138,6 +140,36 @@ def _top_cut_bays(rows: list[ShelfRow], products: FloatArray,
     return tuple(sorted(cut))
 
 
+def _shared_column_and_height(bands: FloatArray) -> tuple[npt.NDArray[np.bool_], FloatArray]:
+    """Per pair of bands: whether each one's horizontal centre lies inside the other's
+    x-range (the same bay's centre line), and their vertical overlap as a share of the
+    shorter band's height."""
+    centre = (bands[:, 0] + bands[:, 2]) / 2
+    inside = (centre[None, :] >= bands[:, None, 0]) & (centre[None, :] <= bands[:, None, 2])
+    heights = bands[:, 3] - bands[:, 1]
+    overlap = (np.minimum(bands[:, None, 3], bands[None, :, 3])
+               - np.maximum(bands[:, None, 1], bands[None, :, 1]))
+    shorter = np.maximum(np.minimum(heights[:, None], heights[None, :]), 1e-6)
+    return inside & inside.T, overlap / shorter
+
+
+def _distinct_bands(bands: FloatArray, scores: npt.NDArray[np.float32],
+                    side_by_side: float) -> npt.NDArray[np.int64]:
+    """Indices of the bands to keep, best score first: a band on the same centre line as a
+    better one, and overlapping it vertically by ``side_by_side`` of the shorter height or
+    more, is a second box on the same row (the detector's NMS keeps a narrower box of a row
+    when its IoU with the full-width one stays under 0.7), not a row of its own."""
+    if len(bands) < 2:
+        return np.arange(len(bands))
+    same_column, overlap = _shared_column_and_height(bands)
+    duplicate = same_column & (overlap >= side_by_side)
+    kept: list[int] = []
+    for index in np.argsort(-scores, kind="stable").tolist():
+        if not any(duplicate[index, other] for other in kept):
+            kept.append(index)
+    return np.array(sorted(kept), dtype=np.int64)
+
+
 def _bays(bands: FloatArray, side_by_side: float) -> npt.NDArray[np.int64]:
     """Bay index per band, bays numbered left to right."""
     count = len(bands)
@@ -149,18 +181,12 @@ def _bays(bands: FloatArray, side_by_side: float) -> npt.NDArray[np.int64]:
             i = parent[i]
         return i
 
-    heights = bands[:, 3] - bands[:, 1]
-    centre = (bands[:, 0] + bands[:, 2]) / 2
     # Rows of one bay share its vertical centre line: each band's x-centre lies inside the
     # other's x-range. (Plain x-overlap is not enough: in a photo taken at an angle the
     # neighbouring bay's narrow, foreshortened bands overlap this bay's wide ones.)
-    inside = (centre[None, :] >= bands[:, None, 0]) & (centre[None, :] <= bands[:, None, 2])
-    mutual = inside & inside.T
     # Rows of one bay stack: two bands at the same height are neighbouring bays.
-    stacked = (np.minimum(bands[:, None, 3], bands[None, :, 3])
-               - np.maximum(bands[:, None, 1], bands[None, :, 1]))
-    shorter = np.minimum(heights[:, None], heights[None, :])
-    linked = mutual & (stacked < side_by_side * np.maximum(shorter, 1e-6))
+    same_column, overlap = _shared_column_and_height(bands)
+    linked = same_column & (overlap < side_by_side)
     for i, j in zip(*np.nonzero(np.triu(linked, 1)), strict=True):
         parent[root(int(i))] = root(int(j))
     roots = np.array([root(i) for i in range(count)])

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.vision.builders import make_gondola, on_row, shelf_detections
+from tests.vision.builders import make_detections, make_gondola, on_row, shelf_detections
 from vision.shelf_geometry import shelf_layout
 
 
@@ -62,3 +63,27 @@ def test_placement_does_not_change_when_a_product_moves_within_its_row(dx: float
     moved = (x0 + dx, y0 + dy, x1 + dx, y1 + dy)
     layout = shelf_layout(shelf_detections(products=[moved], shelves=bands), 1000)
     assert list(layout.product_rows) == [3]
+
+
+@pytest.mark.parametrize("duplicate_score", [0.4, 0.95])
+def test_a_second_box_on_the_same_row_is_not_a_row_of_its_own(duplicate_score: float) -> None:
+    # The detector's NMS (IoU 0.7) can keep a narrower box of a row beside the full-width
+    # one; counted as a row, it pushes every row below it down by one.
+    bands = make_gondola(6)
+    x0, y0, x1, y1 = bands[1]
+    narrower = (x0 + 150, y0 + 10, x1 - 20, y1 - 5)
+    products = [on_row(bands[3], 300)]
+    boxes = [*products, *bands, narrower]
+    detections = make_detections(boxes, [0.9] * 7 + [duplicate_score], [0] + [1] * 7)
+    layout = shelf_layout(detections, 1000)
+    assert layout.rows_per_bay == (6,)
+    assert list(layout.product_rows) == [4]
+    kept = next(r.box for r in layout.rows if r.row == 2)
+    assert kept == (pytest.approx(narrower) if duplicate_score > 0.9 else bands[1])
+
+
+def test_rows_that_only_touch_are_kept() -> None:
+    bands = make_gondola(4)
+    overlapping = [(x0, y0 - 20, x1, y1 + 20) for x0, y0, x1, y1 in bands]
+    layout = shelf_layout(shelf_detections(shelves=overlapping), 1000)
+    assert layout.rows_per_bay == (4,)
