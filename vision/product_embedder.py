@@ -43,7 +43,8 @@ def preprocess(crops: Sequence[Image]) -> FloatArray:
             raise InvalidInput(f"crops must be (H, W, 3) uint8, got {crop.shape} {crop.dtype}")
         if crop.shape[0] < 2 or crop.shape[1] < 2:
             raise InvalidInput(f"crops must be at least 2×2 pixels, got {crop.shape[:2]}")
-        small = cv2.resize(crop, (INPUT_WIDTH, INPUT_HEIGHT), interpolation=cv2.INTER_AREA)
+        small = crop if crop.shape[:2] == (INPUT_HEIGHT, INPUT_WIDTH) else cv2.resize(
+            crop, (INPUT_WIDTH, INPUT_HEIGHT), interpolation=cv2.INTER_AREA)
         batch[i] = small.transpose(2, 0, 1)
     batch *= 1.0 / 255.0
     return batch

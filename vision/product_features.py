@@ -27,6 +27,8 @@ import numpy as np
 import numpy.typing as npt
 
 FloatMatrix = npt.NDArray[np.float32]
+Crops = Sequence[npt.NDArray[np.uint8]] | npt.NDArray[np.uint8]
+"""(H, W, 3) uint8 RGB crops: a sequence, or an (N, H, W, 3) array of equal-sized ones."""
 
 _WIDTH, _HEIGHT = 32, 64
 # Chosen on a rendered tuning seed, then checked on held-out seeds and on the real grocery
@@ -36,7 +38,7 @@ WEIGHTS = {"colour": 1.0, "layout": 0.5, "gradients": 0.5, "thumbnail": 0.3}
 
 def product_descriptors(crops: Sequence[npt.NDArray[np.uint8]]) -> FloatMatrix:
     """(N, D) unit-length float32 descriptors of N (H, W, 3) RGB uint8 crops."""
-    if not crops:
+    if len(crops) == 0:
         return np.zeros((0, descriptor_size()), dtype=np.float32)
     batch = _resize_all(crops)
     hsv = _hsv(batch)
@@ -49,25 +51,67 @@ def product_descriptors(crops: Sequence[npt.NDArray[np.uint8]]) -> FloatMatrix:
     return _unit_rows(np.concatenate(parts, axis=1))
 
 
-def colour_histograms(crops: Sequence[npt.NDArray[np.uint8]]) -> FloatMatrix:
-    """Baseline: (N, 128) global HSV histograms (8×4×4 bins), square-rooted, unit length."""
-    if not crops:
+def colour_histograms(crops: Crops,
+                      gains: npt.NDArray[np.float32] | None = None) -> FloatMatrix:
+    """Baseline: (N, 128) global HSV histograms (8×4×4 bins), square-rooted, unit length.
+    ``gains`` (per RGB channel, from :func:`scene_balance`) are applied to the crops first."""
+    if len(crops) == 0:
         return np.zeros((0, 128), dtype=np.float32)
-    return _unit_rows(_histograms(_hsv(_resize_all(crops)), (8, 4, 4), grid=1))
+    batch = _resize_all(crops)
+    if gains is not None:
+        batch = np.clip(batch * gains.astype(np.float32), 0, 255).astype(np.uint8)
+    return _unit_rows(_histograms(_hsv(batch), (8, 4, 4), grid=1))
+
+
+def scene_balance(pixels: npt.NDArray[np.uint8], *, bright_share: float = 0.05,
+                  bright_level: float = 230.0) -> npt.NDArray[np.float32]:
+    """Per-channel gains that take a shelf photo's light back towards the studio's.
+
+    Store light tints a whole photo (a channel 15% up or down) and changes its exposure (0.6
+    to 1.25×): enough to move a pack's colour histogram away from its reference even though
+    the pack is the same. Gray-world balance (every channel's mean brought to the grey mean)
+    undoes the tint; scaling the brightest ``bright_share`` of the photo to ``bright_level``
+    undoes the exposure. Every 8th pixel each way is enough (0.3 ms for a 1280 × 960 photo);
+    gains stay within 0.25-4.
+    """
+    sample = pixels[::8, ::8].reshape(-1, 3).astype(np.float32)
+    if sample.shape[0] == 0:
+        return np.ones(3, dtype=np.float32)
+    means = np.maximum(sample.mean(axis=0), 1.0)
+    balance = means.mean() / means
+    brightness = sample @ (balance / 3.0)
+    rank = min(int(brightness.size * (1.0 - bright_share)), brightness.size - 1)
+    bright = float(np.partition(brightness, rank)[rank])
+    gains = balance * bright_level / max(bright, 1.0)
+    return np.asarray(np.clip(gains, 0.25, 4.0), dtype=np.float32)
 
 
 def descriptor_size() -> int:
     return 16 * 4 * 4 + 4 * 8 * 3 * 3 + 16 * 9 + 4 * 8 * 3
 
 
-def _resize_all(crops: Sequence[npt.NDArray[np.uint8]]) -> npt.NDArray[np.uint8]:
-    resized = []
+def thumbnails(crops: Crops) -> npt.NDArray[np.uint8]:
+    """(N, 64, 32, 3): every crop at the size both the descriptors and the embedder read
+    (``INTER_AREA``, as they do), so a caller that needs both resizes each crop once (the
+    resizes of a shelf's crops cost more than half as much as the INT8 embedder's run).
+    Crops already at that size are kept as they are."""
+    if len(crops) == 0:
+        return np.zeros((0, _HEIGHT, _WIDTH, 3), dtype=np.uint8)
+    return _resize_all(crops)
+
+
+def _resize_all(crops: Crops) -> npt.NDArray[np.uint8]:
+    resized: list[npt.NDArray[np.uint8]] = []
     for crop in crops:
         if crop.ndim != 3 or crop.shape[2] != 3 or crop.dtype != np.uint8:
             raise ValueError(f"crops must be (H, W, 3) uint8, got {crop.shape} {crop.dtype}")
         if crop.shape[0] < 2 or crop.shape[1] < 2:
             raise ValueError(f"crops must be at least 2×2 pixels, got {crop.shape[:2]}")
-        resized.append(cv2.resize(crop, (_WIDTH, _HEIGHT), interpolation=cv2.INTER_AREA))
+        if crop.shape[:2] == (_HEIGHT, _WIDTH):
+            resized.append(crop)
+        else:
+            resized.append(np.asarray(
+                cv2.resize(crop, (_WIDTH, _HEIGHT), interpolation=cv2.INTER_AREA), np.uint8))
     return np.stack(resized)
 
 

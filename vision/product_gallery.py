@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vision.product_embedder import trim_reference
-from vision.product_features import colour_histograms, product_descriptors
+from vision.product_features import colour_histograms, product_descriptors, thumbnails
 from visitproof.errors import InvalidInput
 
 MAX_REFERENCES = 5
@@ -46,9 +46,10 @@ class GalleryPolicy:
 
 # Measured with benchmarks/product_identification.py (open-set threshold chosen on half the
 # SKUs, checked on the other half: 86% accepted and right, 2.4% of unknown packs accepted).
-# The colour prefilter at 0.2, not 0.3: at 0.3 it dropped featured packs under a colour cast
-# before the embedder saw them (golden-zone verdicts on 329 held-out photos: 93.9% → 96.4%,
-# benchmarks/RESULTS.md); the INT8 embedder pays for the extra crops.
+# The colour prefilter compares light-corrected crops (``scene_balance``) at 0.2: unbalanced,
+# it set aside featured packs under a tint or a dim exposure before the embedder saw them
+# (golden-zone verdicts on 329 held-out photos: 93.9% at 0.3, 96.7% at 0.2, 97.3% balanced
+# at 0.2; benchmarks/RESULTS.md).
 EMBEDDER_POLICY = GalleryPolicy(threshold=0.52, margin=0.0, prefilter=0.2)
 
 
@@ -73,6 +74,8 @@ class ProductGallery:
                 owners.append(len(skus) - 1)
         self.skus: tuple[str, ...] = tuple(skus)
         self._owners = np.array(owners, dtype=np.int64)
+        # References are grouped by SKU in SKU order: where each SKU's first one sits.
+        self._first_reference = np.flatnonzero(np.diff(self._owners, prepend=-1))
         self._descriptors = describe(crops)
         self._colours = colour_histograms(crops)
 
@@ -80,12 +83,15 @@ class ProductGallery:
         return len(self.skus)
 
     def identify(self, crops: Sequence[npt.NDArray[np.uint8]],
-                 only: Sequence[str] | None = None) -> list[Identification]:
+                 only: Sequence[str] | None = None,
+                 balance: npt.NDArray[np.float32] | None = None) -> list[Identification]:
         """Identify each (H, W, 3) RGB crop against every registered SKU. With ``only``
         (e.g. the featured SKUs), crops that look nothing like those SKUs by colour are left
         unknown without computing their full descriptor: the fast path a shelf check needs.
         The rest are still matched against *every* SKU, so a look-alike of a featured pack
-        that is registered itself is not mistaken for it."""
+        that is registered itself is not mistaken for it. ``balance`` (the photo's
+        :func:`~vision.product_features.scene_balance`) corrects the crops' light for that
+        colour comparison only."""
         result = [Identification(sku=None, similarity=0.0) for _ in crops]
         if not crops or not self.skus:
             return result
@@ -93,15 +99,16 @@ class ProductGallery:
             [self.skus.index(s) for s in only if s in self.skus], dtype=np.int64)
         if focus.size == 0:
             return result
+        # Each crop resized once, for the colour prefilter and the descriptor alike.
+        small = thumbnails(crops)
         # Cheap colour prefilter: most packs on a shelf are nothing like the featured SKUs.
-        colour = colour_histograms(crops) @ self._colours[np.isin(self._owners, focus)].T
+        colour = colour_histograms(small, balance) @ self._colours[np.isin(self._owners, focus)].T
         candidates = np.flatnonzero(colour.max(axis=1) >= self.policy.prefilter)
         if candidates.size == 0:
             return result
-        similarity = self._describe([crops[int(i)] for i in candidates]) @ self._descriptors.T
-        per_sku = np.full((candidates.size, len(self.skus)), -1.0, dtype=np.float32)
-        for column, owner in enumerate(self._owners):
-            per_sku[:, owner] = np.maximum(per_sku[:, owner], similarity[:, column])
+        similarity = self._describe(list(small[candidates])) @ self._descriptors.T
+        # Best reference per SKU (each SKU's references are adjacent columns).
+        per_sku = np.maximum.reduceat(similarity, self._first_reference, axis=1)
         ranked = np.sort(per_sku, axis=1)
         best = per_sku.argmax(axis=1)
         for row, index in enumerate(candidates):

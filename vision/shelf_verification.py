@@ -23,6 +23,7 @@ from vision.perceptual_hash import perceptual_hash
 from vision.photo_decode import DecodedPhoto, DecodeLimits, PhotoRejected, decode_photo
 from vision.photo_exif import PhotoExif, read_exif
 from vision.photo_quality import QualityPolicy, QualityReport, assess_quality
+from vision.product_features import scene_balance
 from vision.product_gallery import ProductGallery
 from vision.reasons import ShelfReasonCode, reason, status_for
 from vision.shelf_geometry import GeometryPolicy, ShelfLayout, shelf_layout
@@ -198,7 +199,8 @@ def _identify(photo: DecodedPhoto, layout: ShelfLayout, gallery: ProductGallery,
         crops.append(photo.pixels[y0:y1, x0:x1])
     crops = [c if c.shape[0] >= 2 and c.shape[1] >= 2 else np.zeros((2, 2, 3), np.uint8)
              for c in crops]
-    return [found.sku for found in gallery.identify(crops, only=featured)]
+    balance = scene_balance(photo.pixels)
+    return [found.sku for found in gallery.identify(crops, only=featured, balance=balance)]
 
 
 def _featured_in_cut_bay(layout: ShelfLayout, skus: Sequence[str | None],
