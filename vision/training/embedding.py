@@ -6,7 +6,10 @@ softmax with an additive cosine margin (CosFace) over *many* procedural SKUs, fr
 seeds other than the one any evaluation uses. Per SKU it sees two kinds of view:
 
 - shelf crops: ground-truth boxes of rendered shelf scenes (512-1600 px long side, so packs
-  are a few dozen pixels tall), edges jittered as a detector's would be;
+  are a few dozen pixels tall), edges jittered as a detector's would be; optionally a share
+  of them a second time, loosely framed (edges moved by up to ``loose_jitter`` of the pack's
+  size), as the detector frames a pack only a dozen pixels wide (tried, not adopted:
+  benchmarks/RESULTS.md);
 - studio references: the trimmed ``reference_shot``, clean and degraded (scaled down and
   up, exposure, white balance, glare, blur, JPEG),
 
@@ -65,6 +68,9 @@ class EmbeddingRecipe:
     scene_size: tuple[int, int] = (512, 1600)
     min_visible: float = 0.6
     min_side_px: int = 8
+    box_jitter: float = 0.08  # edges moved by up to this share of the box's size
+    loose_share: float = 0.0  # shelf crops that also get a loosely framed copy (0.1.0: none)
+    loose_jitter: float = 0.3
     max_crops_per_scene: int = 60
     reference_views: int = 12
     epochs: int = 6
@@ -122,10 +128,10 @@ def degrade_reference(image: Image, rng: np.random.Generator) -> Image:
 
 
 def _jittered_box(box: list[float], rng: np.random.Generator, width: int,
-                  height: int) -> tuple[int, int, int, int]:
+                  height: int, spread: float) -> tuple[int, int, int, int]:
     x0, y0, x1, y1 = box
     bw, bh = x1 - x0, y1 - y0
-    d = rng.uniform(-0.08, 0.08, 4) * np.array([bw, bh, bw, bh])
+    d = rng.uniform(-spread, spread, 4) * np.array([bw, bh, bw, bh])
     return (max(0, round(x0 + d[0])), max(0, round(y0 + d[1])),
             min(width, round(x1 + d[2])), min(height, round(y1 + d[3])))
 
@@ -150,14 +156,21 @@ def shelf_crops(catalogue_seed: int, scenes: int, recipe: EmbeddingRecipe,
         order = rng.permutation(len(products))[: recipe.max_crops_per_scene]
         for k in order:
             p = products[int(k)]
-            if jitter:
-                x0, y0, x1, y1 = _jittered_box(p["box"], rng, width, height)
-            else:
+            boxes: list[tuple[int, int, int, int]]
+            if not jitter:
                 x0, y0, x1, y1 = (round(v) for v in p["box"])
-            if x1 - x0 < recipe.min_side_px or y1 - y0 < recipe.min_side_px:
-                continue
-            crops.append(image[y0:y1, x0:x1])
-            labels.append(index[p["sku"]])
+                boxes = [(x0, y0, x1, y1)]
+            else:
+                boxes = [_jittered_box(p["box"], rng, width, height, recipe.box_jitter)]
+                # (no draw at all without loose crops: the 0.1.0 recipe's stream unchanged)
+                if recipe.loose_share > 0 and rng.random() < recipe.loose_share:
+                    boxes.append(_jittered_box(p["box"], rng, width, height,
+                                               recipe.loose_jitter))
+            for x0, y0, x1, y1 in boxes:
+                if x1 - x0 < recipe.min_side_px or y1 - y0 < recipe.min_side_px:
+                    continue
+                crops.append(image[y0:y1, x0:x1])
+                labels.append(index[p["sku"]])
     return crops, labels
 
 
@@ -362,16 +375,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scenes-per-seed", type=int, default=defaults.scenes_per_seed)
     parser.add_argument("--affine", action=argparse.BooleanOptionalAction,
                         default=defaults.affine, help="affine framing augmentation")
+    parser.add_argument("--loose-share", type=float, default=defaults.loose_share,
+                        help="share of shelf crops also taken loosely framed")
+    parser.add_argument("--model-version", default=MODEL_VERSION)
     parser.add_argument("--seeds", type=int, nargs="+", default=None,
                         help="training catalogue seeds (default 101-112)")
     args = parser.parse_args(argv)
     recipe = EmbeddingRecipe(
         catalogue_seeds=tuple(args.seeds) if args.seeds else defaults.catalogue_seeds,
         epochs=args.epochs, scenes_per_seed=args.scenes_per_seed, affine=args.affine,
+        loose_share=args.loose_share,
     )
     weights = train(recipe, args.out)
     if args.export:
-        export_onnx(weights, args.export)
+        export_onnx(weights, args.export, args.model_version)
 
 
 if __name__ == "__main__":
