@@ -140,9 +140,10 @@ def judge_pixels(photo: DecodedPhoto, exif: PhotoExif, *, detector: ShelfDetecto
     skus = _identify(photo, layout, gallery, featured)
     timings["identify"] = _ms(step)
     step = time.perf_counter()
-    # Judged on the fixture once shelves are found (a white wall beside it is no retake).
+    # Judged on the packs once shelves are found (a white wall or a blank end panel beside
+    # them is no retake).
     quality = assess_quality(photo.pixels, photo.original_size, policies.quality,
-                             subject=layout.extent)
+                             subject=_packs_extent(layout))
     photo_hash = perceptual_hash(photo.pixels)
     timings["quality"] = _ms(step)
     step = time.perf_counter()
@@ -201,6 +202,17 @@ def _identify(photo: DecodedPhoto, layout: ShelfLayout, gallery: ProductGallery,
              for c in crops]
     balance = scene_balance(photo.pixels)
     return [found.sku for found in gallery.identify(crops, only=featured, balance=balance)]
+
+
+def _packs_extent(layout: ShelfLayout, min_packs: int = 3
+                  ) -> tuple[float, float, float, float] | None:
+    """The xyxy union of the packs standing on a found row, or the rows' extent when fewer
+    than ``min_packs`` were found (None without rows: the whole frame is judged)."""
+    placed = layout.product_boxes[layout.product_rows > 0]
+    if len(placed) < min_packs:
+        return layout.extent
+    return (float(placed[:, 0].min()), float(placed[:, 1].min()),
+            float(placed[:, 2].max()), float(placed[:, 3].max()))
 
 
 def _featured_in_cut_bay(layout: ShelfLayout, skus: Sequence[str | None],

@@ -92,6 +92,28 @@ def test_laid_shelf_verdicts(gallery: ProductGallery, detector, featured: list[i
         assert placements[CATALOGUE[1].sku].rows == (1, 5)
 
 
+@pytest.mark.parametrize(("washed_out", "codes"), [(False, []), (True, ["PHOTO_OVEREXPOSED"])])
+def test_exposure_is_judged_on_the_packs_not_on_a_blank_panel_beside_them(
+        gallery: ProductGallery, detector, washed_out: bool,  # type: ignore[no-untyped-def]
+        codes: list[str]) -> None:
+    # A white end panel found as a one-row bay: counted in the fixture's extent it is half
+    # the frame and read as overexposure; the packs themselves decide.
+    image, products, bands = laid_shelf([row[:4] for row in ROWS])
+    image[:, 700:] = 255
+    if washed_out:
+        image[:, :700] = np.clip(image[:, :700].astype(np.int32) + 200, 0, 255)
+    panel = (700, TOP, 1400, TOP + 5 * ROW_HEIGHT)
+    data = encode(image, quality=92)
+    verdict = judge_pixels(decode_photo(data), read_exif(data), detector=detector,
+                           gallery=gallery, featured=[CATALOGUE[0].sku],
+                           policies=ShelfPolicies(),
+                           detections=shelf_detections(products=products,
+                                                       shelves=[*bands, panel]))
+    assert verdict.rows_per_bay == (5, 1)
+    assert [r.code for r in verdict.quality.reasons] == codes
+    assert verdict.status.value == ("rejected" if washed_out else "verified")
+
+
 def test_unreadable_upload_is_a_rejected_verdict_not_an_exception(
         gallery: ProductGallery, detector) -> None:  # type: ignore[no-untyped-def]
     verdict = verify_shelf_photo(b"GIF89a not really", detector=detector, gallery=gallery,
