@@ -2,9 +2,9 @@
 
 Each failure is a retake reason the rep can act on at once. Measures are computed on a
 grey copy scaled to a fixed long side, so thresholds mean the same for a 640 px and a
-4000 px photo. Given the fixture's extent (the shelf check passes it once the detector has
-found shelves), they are measured on the fixture only: a white wall, a window or a lit
-fridge door beside the shelf is not the shelf being over-exposed or blurred.
+4000 px photo. Given a subject box (the shelf check passes the extent of the packs on found
+rows), they are measured there only: a white wall, a window, a lit fridge door or a blank end
+panel beside the shelf is not the shelf being over-exposed or blurred.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def assess_quality(pixels: npt.NDArray[np.uint8], original_size: tuple[int, int]
                    policy: QualityPolicy | None = None, *,
                    subject: tuple[float, float, float, float] | None = None) -> QualityReport:
     """Judge an (H, W, 3) uint8 RGB image; ``original_size`` is the stored (width, height)
-    before any reduced-size decoding. ``subject``: an xyxy box in ``pixels`` (the shelf
-    fixture) to measure sharpness and exposure on instead of the whole frame."""
+    before any reduced-size decoding. ``subject``: an xyxy box in ``pixels`` (the packs on
+    the shelf) to measure sharpness and exposure on instead of the whole frame."""
     policy = policy or QualityPolicy()
     grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
     height, width = grey.shape
