@@ -121,8 +121,7 @@ def fit(image: Image, size: int) -> tuple[Image, float]:
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise InvalidInput(f"image must be (H, W, 3) uint8, got {image.shape} {image.dtype}")
     h, w = image.shape[:2]
-    scale = min(size / h, size / w)
-    new_w, new_h = round(w * scale), round(h * scale)
+    new_h, new_w, scale = _fitted_size(h, w, size)
     if (new_w, new_h) == (w, h):
         return image, float(scale)
     resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
@@ -133,9 +132,14 @@ def rect_shape(height: int, width: int, size: int, stride: int) -> tuple[int, in
     """The (H, W) canvas for a ``height`` × ``width`` image fitted to ``size``: each side of
     the fitted image rounded up to a multiple of ``stride`` (at most ``size`` when ``size``
     is one)."""
-    scale = min(size / height, size / width)
-    new_h, new_w = round(height * scale), round(width * scale)
+    new_h, new_w, _ = _fitted_size(height, width, size)
     return -(-new_h // stride) * stride, -(-new_w // stride) * stride
+
+
+def _fitted_size(height: int, width: int, size: int) -> tuple[int, int, float]:
+    """(H, W) of an image fitted to ``size`` on its long side (aspect kept), and the scale."""
+    scale = min(size / height, size / width)
+    return round(height * scale), round(width * scale), scale
 
 
 def letterbox(image: Image, size: int,

@@ -83,8 +83,11 @@ def shelf_layout(detections: Detections, image_height: int,
     policy = policy or GeometryPolicy()
     keep_shelf = (detections.classes == SHELF) & (detections.scores >= policy.min_shelf_score)
     bands = detections.boxes[keep_shelf].astype(np.float32)
-    bands = bands[_distinct_bands(bands, detections.scores[keep_shelf],
-                                  policy.side_by_side_overlap)]
+    same_column, overlap = _shared_column_and_height(bands)
+    distinct = _distinct_bands(detections.scores[keep_shelf], same_column, overlap,
+                               policy.side_by_side_overlap)
+    pairs = np.ix_(distinct, distinct)
+    bands, same_column, overlap = bands[distinct], same_column[pairs], overlap[pairs]
     keep_product = ((detections.classes == PRODUCT)
                     & (detections.scores >= policy.min_product_score))
     products = detections.boxes[keep_product].astype(np.float32)
@@ -94,7 +97,7 @@ def shelf_layout(detections: Detections, image_height: int,
         return ShelfLayout(rows=(), rows_per_bay=(), product_boxes=products,
                            product_scores=scores, product_rows=empty, product_bays=empty - 1,
                            extent=None, top_cut=False, bottom_cut=False)
-    bay_of_band = _bays(bands, policy.side_by_side_overlap)
+    bay_of_band = _bays(bands, same_column & (overlap < policy.side_by_side_overlap))
     rows: list[ShelfRow] = []
     row_of_band = np.zeros(len(bands), dtype=np.int64)
     rows_per_bay: list[int] = []
@@ -153,25 +156,26 @@ def _shared_column_and_height(bands: FloatArray) -> tuple[npt.NDArray[np.bool_],
     return inside & inside.T, overlap / shorter
 
 
-def _distinct_bands(bands: FloatArray, scores: npt.NDArray[np.float32],
-                    side_by_side: float) -> npt.NDArray[np.int64]:
+def _distinct_bands(scores: npt.NDArray[np.float32], same_column: npt.NDArray[np.bool_],
+                    overlap: FloatArray, side_by_side: float) -> npt.NDArray[np.int64]:
     """Indices of the bands to keep, best score first: a band on the same centre line as a
     better one, and overlapping it vertically by ``side_by_side`` of the shorter height or
     more, is a second box on the same row (the detector's NMS keeps a narrower box of a row
     when its IoU with the full-width one stays under 0.7), not a row of its own."""
-    if len(bands) < 2:
-        return np.arange(len(bands))
-    same_column, overlap = _shared_column_and_height(bands)
     duplicate = same_column & (overlap >= side_by_side)
     kept: list[int] = []
     for index in np.argsort(-scores, kind="stable").tolist():
-        if not any(duplicate[index, other] for other in kept):
+        if not duplicate[index, kept].any():
             kept.append(index)
     return np.array(sorted(kept), dtype=np.int64)
 
 
-def _bays(bands: FloatArray, side_by_side: float) -> npt.NDArray[np.int64]:
-    """Bay index per band, bays numbered left to right."""
+def _bays(bands: FloatArray, linked: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+    """Bay index per band, bays numbered left to right. ``linked`` pairs are rows of one
+    bay: they share its vertical centre line (each band's x-centre inside the other's
+    x-range; plain x-overlap is not enough, since in a photo taken at an angle the
+    neighbouring bay's narrow, foreshortened bands overlap this bay's wide ones) and stack
+    rather than stand side by side."""
     count = len(bands)
     parent = list(range(count))
 
@@ -181,12 +185,6 @@ def _bays(bands: FloatArray, side_by_side: float) -> npt.NDArray[np.int64]:
             i = parent[i]
         return i
 
-    # Rows of one bay share its vertical centre line: each band's x-centre lies inside the
-    # other's x-range. (Plain x-overlap is not enough: in a photo taken at an angle the
-    # neighbouring bay's narrow, foreshortened bands overlap this bay's wide ones.)
-    # Rows of one bay stack: two bands at the same height are neighbouring bays.
-    same_column, overlap = _shared_column_and_height(bands)
-    linked = same_column & (overlap < side_by_side)
     for i, j in zip(*np.nonzero(np.triu(linked, 1)), strict=True):
         parent[root(int(i))] = root(int(j))
     roots = np.array([root(i) for i in range(count)])
