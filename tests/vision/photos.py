@@ -10,6 +10,13 @@ import numpy.typing as npt
 from PIL import Image
 
 
+def rgb(bgr: cv2.typing.MatLike | None) -> npt.NDArray[np.uint8]:
+    """OpenCV's BGR uint8 image as a contiguous RGB array (None: the image wasn't read)."""
+    if bgr is None:
+        raise ValueError("image could not be read")
+    return np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+
+
 def textured(width: int = 800, height: int = 600, seed: int = 0) -> npt.NDArray[np.uint8]:
     """A sharp, well-exposed RGB picture: coloured rectangles and lines on a mid-grey."""
     rng = np.random.default_rng(seed)

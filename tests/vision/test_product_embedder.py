@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from tests.vision.photos import rgb
 from vision.product_embedder import EMBEDDING_SIZE, ProductEmbedder, trim_reference
 from vision.synth.catalogue import build_catalogue, reference_shot
 from vision.synth.dataset import DatasetSpec, render_one
@@ -21,13 +22,6 @@ from visitproof.errors import InvalidInput
 MODEL = Path(__file__).resolve().parents[2] / "models" / "product-embedder-0.1.0.onnx"
 INT8_MODEL = MODEL.with_name("product-embedder-0.1.0-int8.onnx")
 Image = npt.NDArray[np.uint8]
-
-
-def _rgb(bgr: cv2.typing.MatLike | None) -> Image:
-    """OpenCV's BGR uint8 image as RGB."""
-    if bgr is None:
-        raise InvalidInput("image could not be read")
-    return np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
 
 
 @pytest.fixture(scope="module")
@@ -45,14 +39,14 @@ def heldout_shelf(scenes: int = 2) -> tuple[list[Image], list[Image], npt.NDArra
     """Trimmed references of catalogue seed 0, standing visible crops and their SKU indices."""
     catalogue = build_catalogue(0)
     position = {s.sku: i for i, s in enumerate(catalogue)}
-    refs = [trim_reference(_rgb(reference_shot(s)))
+    refs = [trim_reference(rgb(reference_shot(s)))
             for s in catalogue]
     spec = DatasetSpec(count=scenes, seed=31, size=(900, 900), catalogue_seed=0)
     crops: list[Image] = []
     labels: list[int] = []
     for i in range(scenes):
         jpeg, _, meta = render_one(spec, catalogue, i)
-        image = _rgb(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR))
+        image = rgb(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR))
         for p in meta["products"]:
             x0, y0, x1, y1 = (round(v) for v in p["box"])
             if p["visible"] >= 0.9 and p["pose"] == "standing" and min(x1 - x0, y1 - y0) >= 8:

@@ -14,7 +14,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from tests.vision.test_product_embedder import INT8_MODEL, _rgb
+from tests.vision.photos import rgb
+from tests.vision.test_product_embedder import INT8_MODEL
 from vision.product_embedder import ProductEmbedder
 from vision.product_features import scene_balance
 from vision.product_gallery import EMBEDDER_POLICY, ProductGallery
@@ -31,11 +32,11 @@ def shelf() -> tuple[Image, list[tuple[str, tuple[int, int, int, int]]], Product
     catalogue = build_catalogue(0)
     jpeg, _, meta = render_one(DatasetSpec(count=1, seed=31, size=(900, 900), catalogue_seed=0),
                                catalogue, 0)
-    photo = _rgb(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR))
+    photo = rgb(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR))
     packs = [(p["sku"], tuple(round(v) for v in p["box"])) for p in meta["products"]
              if p["visible"] >= 0.9 and p["pose"] == "standing"]
     embedder = ProductEmbedder(Path(INT8_MODEL), threads=1)
-    gallery = ProductGallery({s.sku: [_rgb(reference_shot(s))] for s in catalogue},
+    gallery = ProductGallery({s.sku: [rgb(reference_shot(s))] for s in catalogue},
                              EMBEDDER_POLICY, describe=embedder.embed)
     return photo, packs, gallery
 
@@ -84,7 +85,7 @@ def test_featured_packs_under_store_light_still_reach_the_embedder(shelf) -> Non
 def test_a_sku_is_matched_by_its_best_reference(shelf) -> None:  # type: ignore[no-untyped-def]
     photo, packs, gallery = shelf
     catalogue = build_catalogue(0)
-    references = {s.sku: [_rgb(reference_shot(s))] for s in catalogue}
+    references = {s.sku: [rgb(reference_shot(s))] for s in catalogue}
     sku = max({s for s, _ in packs}, key=[s for s, _ in packs].count)
     decoy = np.zeros((80, 40, 3), np.uint8)
     decoy[:, :, 2] = 255  # a plain blue card: like none of the packs

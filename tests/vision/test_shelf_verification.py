@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tests.vision.builders import shelf_detections
-from tests.vision.photos import encode
+from tests.vision.photos import encode, rgb
 from vision.photo_decode import decode_photo
 from vision.photo_exif import read_exif
 from vision.product_gallery import ProductGallery
@@ -24,10 +24,6 @@ from visitproof.settings import MODELS_DIR, newest_model
 
 CATALOGUE = build_catalogue(0)
 ROW_HEIGHT, TOP, LEFT = 170, 60, 40
-
-
-def rgb(bgr: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
 
 
 def laid_shelf(rows: list[list[int]]) -> tuple[np.ndarray, list[tuple], list[tuple]]:
