@@ -1,6 +1,7 @@
 # Two commands on a fresh machine:
 #   make run    install the service, run the demo job, then serve the API on a local Ray
-#   make test   install the dev and train extras, run ruff, mypy and the whole test suite
+#   make test   install the dev and train extras, run ruff, the layer contracts, mypy and the
+#               whole test suite
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 export VISITPROOF_DATA_DIR ?= ./var
 export YOLO_OFFLINE := 1
 
-.PHONY: run demo test lint typecheck pytest clean verify-reliability
+.PHONY: run demo test lint layers typecheck pytest clean verify-reliability
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,12 +56,16 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
 typecheck: $(VENV)/.installed-test
-	$(BIN)/mypy visitproof vision geo phi serving simulation
+	$(BIN)/mypy visitproof vision geo phi application simulation serving cli
 
 pytest: $(VENV)/.installed-test
 	$(BIN)/pytest -q
 
-test: lint typecheck pytest
+# The import contracts in .importlinter: edges -> application -> domain -> kernel, no cycles.
+layers: $(VENV)/.installed-test
+	$(BIN)/lint-imports --no-logo --no-cache
+
+test: lint layers typecheck pytest
 
 # Reliability proofs against a real server process on loopback (issue 9; the figures go to
 # benchmarks/RESULTS.md): schemathesis over every OpenAPI operation, SIGKILLs during 500

@@ -7,7 +7,8 @@ percent of bad rows: far fixes, late uploads, clock skew, mock flags), times
 ``geo.fix_batch.verify_fixes`` over all rows ``--runs`` times, then the single-check-in form
 ``geo.fix_integrity.check_raw_fix`` row by row (with each rep's earlier rows as history) over
 the first ``--loop-rows`` rows, and prints median and spread and the per-fix speed ratio.
-Speed is measured here, never asserted in tests.
+Both forms run the same rules (``geo.fix_rules``), on N rows and on one row at a time, so the
+loop's per-fix time is what an upload pays. Speed is measured here, never asserted in tests.
 """
 
 from __future__ import annotations

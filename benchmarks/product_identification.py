@@ -8,8 +8,8 @@ Closed-set top-1 on two sets, all methods in the same run:
   trained on seeds 101-112 and watched seed 200, so none of these SKUs was seen). Gallery: one
   trimmed studio reference per SKU (all 72); queries: ground-truth crops of standing packs
   with ``visible`` ≥ 0.9 and both sides ≥ 8 px from ``--scenes`` photos of 512-1600 px.
-- the real grocery photos (``/work/shared/data/real/grocery_products``, two photos per
-  class): one photo is the reference, the other the query, both directions averaged.
+- the real grocery photos (``../shared/data/real/grocery_products`` from the project root,
+  two photos per class): one photo is the reference, the other the query, both directions averaged.
 
 Open set: the gallery keeps half the SKUs (split A: even positions; split B: odd). The
 threshold that maximises true accepts minus false accepts is chosen on split A and then
@@ -44,7 +44,8 @@ from visitproof.errors import InvalidInput
 
 Image = npt.NDArray[np.uint8]
 Describe = Callable[[Sequence[Image]], npt.NDArray[np.float32]]
-GROCERY = Path("/work/shared/data/real/grocery_products")
+# Relative to the project root, like every path to ../shared.
+GROCERY = Path(__file__).resolve().parents[1].parent / "shared/data/real/grocery_products"
 SCENE_SEED = 4242
 
 

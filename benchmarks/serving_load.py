@@ -23,8 +23,8 @@ row without Ray (``visitproof serve``, one process). ``--profile N`` instead tim
 in one process under cProfile, stage by stage (decode, detect, identify, photo write, fix
 check, store, JSON), and the CPU an upload costs.
 
-    .venv/bin/python benchmarks/serving_load.py --seconds 30 --concurrency 8 [--uvicorn]
-    .venv/bin/python benchmarks/serving_load.py --profile 20 --concurrency 4
+    .venv/bin/python -m benchmarks.serving_load --seconds 30 --concurrency 8 [--uvicorn]
+    .venv/bin/python -m benchmarks.serving_load --profile 20 --concurrency 4
 """
 
 from __future__ import annotations
@@ -35,37 +35,27 @@ import json
 import os
 import platform
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import cv2
 import httpx
 import numpy as np
 import psutil
-from pyproj import Geod
 
-from visitproof.records import Customer, CustomerType, GeoPoint, Rep, Team, Tenant, Tier
-
-TENANT = "bench"
-ORIGIN = (30.2741, 120.1551)  # Hangzhou
-_GEOD = Geod(ellps="WGS84")
-
-
-@dataclass(frozen=True, slots=True)
-class Photo:
-    """A pre-encoded 12 MP JPEG and the SKUs on its shelf, most-faced first."""
-
-    data: bytes
-    skus: tuple[str, ...]
+from benchmarks.load_fixtures import (
+    Photo,
+    checkin_meta,
+    render_photos,
+    seed_store,
+    unique_copy,
+)
+from benchmarks.upload_profile import profile
 
 
 @dataclass
@@ -92,114 +82,6 @@ class Result:
     def percentile_ms(self, q: float) -> float:
         return float(np.percentile(self.latencies_s, q)) * 1000 if self.latencies_s else \
             float("nan")
-
-
-def render_photos(count: int, seed: int) -> list[Photo]:
-    """``count`` distinct 4000×3000 shelf photos, encoded like a phone's camera: half as
-    many rendered scenes, each also mirrored (a mirrored shelf is another picture to the
-    perceptual hash, and rendering is the slow part)."""
-    from vision.synth.catalogue import build_catalogue
-    from vision.synth.dataset import DatasetSpec
-    from vision.synth.scene import render_scene
-
-    spec = DatasetSpec(count=count, seed=seed, size=(4000, 3000))
-    catalogue = build_catalogue(spec.catalogue_seed, spec.catalogue_size)
-    photos: list[Photo] = []
-    for index in range((count + 1) // 2):
-        rng = np.random.default_rng([seed, index])
-        scene = render_scene(rng, catalogue, spec.size, spec.max_products)
-        facings = Counter(label.sku for label in scene.truth.products)
-        skus = tuple(sku for sku, _ in facings.most_common())
-        for image in (scene.image, scene.image[:, ::-1])[:count - len(photos)]:
-            # The renderer is smoother than a phone sensor: fine noise makes the JPEG weigh
-            # what a real 12 MP one does (as benchmarks/shelf_verification_speed.py).
-            noise = rng.normal(0, 4, image.shape).astype(np.int16)
-            noisy = np.clip(image.astype(np.int16) + noise, 0, 255).astype(np.uint8)
-            ok, buffer = cv2.imencode(".jpg", noisy, [cv2.IMWRITE_JPEG_QUALITY, 92])
-            if not ok:
-                raise RuntimeError("OpenCV failed to encode a JPEG")
-            photos.append(Photo(bytes(buffer.tobytes()), skus))
-    return photos
-
-
-def unique_copy(jpeg: bytes, tag: str) -> bytes:
-    """The same picture with a comment segment after SOI: other bytes, same pixels."""
-    payload = tag.encode("ascii")
-    return jpeg[:2] + b"\xff\xfe" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
-
-
-def shifted(lat: float, lon: float, north_m: float, east_m: float) -> tuple[float, float]:
-    lon2, lat2, _ = _GEOD.fwd(lon, lat, 0.0, north_m)
-    lon3, lat3, _ = _GEOD.fwd(lon2, lat2, 90.0, east_m)
-    return float(lat3), float(lon3)
-
-
-def seed_store(data_dir: Path, reps: int, photos: list[Photo], featured: int) -> dict[str, str]:
-    """Initialise the store like ``visitproof init``; seed the company; tokens by rep id."""
-    from serving.auth import Role, issue_token
-    from vision.synth.catalogue import build_catalogue, reference_shot
-    from visitproof.product_references import register_product
-    from visitproof.store import PhotoStore, Repository, open_database
-
-    database = open_database(f"sqlite:///{(data_dir / 'visitproof.sqlite3').resolve()}",
-                             create_dir=True)
-    database.migrate()
-    photo_store = PhotoStore(data_dir / "photos")
-    photo_store.root.mkdir(parents=True, exist_ok=True)
-    skus = {sku.sku: sku for sku in build_catalogue(0, 72)}
-    with database.begin() as connection, tempfile.TemporaryDirectory() as scratch:
-        repository = Repository(connection, TENANT)
-        repository.put_tenant(Tenant(id=TENANT, name="Bench", timezone="Asia/Shanghai",
-                                     created_at=datetime.now(UTC)))
-        repository.put_teams([Team(tenant_id=TENANT, id="t1", name="Team 1", region="east")])
-        repository.put_reps([Rep(tenant_id=TENANT, id=f"r{i}", name=f"Rep {i}", team_id="t1")
-                             for i in range(reps)])
-        repository.put_customers([Customer(
-            tenant_id=TENANT, id=f"c{i}", name=f"Customer {i}", type=CustomerType.SUPERMARKET,
-            tier=Tier.A,
-            location=_point(customer_location(i)), geofence_radius_m=150.0,
-            assigned_rep_ids=(f"r{i}",)) for i in range(reps)])
-        # The featured products: the most-faced SKUs of the first photo, so the shelf check
-        # runs identification as it does for a real tenant.
-        for code in photos[0].skus[:featured]:
-            ok, png = cv2.imencode(".png", reference_shot(skus[code]))
-            reference = Path(scratch) / f"{code}.png"
-            reference.write_bytes(png.tobytes() if ok else b"")
-            register_product(repository, photo_store, sku=code, name=skus[code].name,
-                             references=[reference])
-    tokens = {f"r{i}": issue_token(database, tenant_id=TENANT, user_id=f"r{i}", role=Role.REP)
-              for i in range(reps)}
-    database.dispose()
-    return tokens
-
-
-def _point(lat_lon: tuple[float, float]) -> GeoPoint:
-    return GeoPoint(lat=lat_lon[0], lon=lat_lon[1])
-
-
-def customer_location(index: int) -> tuple[float, float]:
-    return shifted(*ORIGIN, north_m=2000.0 * (index // 4), east_m=2000.0 * (index % 4))
-
-
-def checkin_meta(rep_index: int, rng: np.random.Generator) -> dict[str, Any]:
-    """A check-in at the rep's customer: a 25-minute visit that ended 3-10 minutes ago."""
-    now = datetime.now(UTC)
-    departed = now - timedelta(seconds=float(rng.uniform(180, 600)))
-    captured = departed - timedelta(minutes=8)
-    lat, lon = shifted(*customer_location(rep_index), north_m=float(rng.uniform(-30, 30)),
-                       east_m=float(rng.uniform(-30, 30)))
-    return {
-        "id": str(uuid.uuid4()), "customer_id": f"c{rep_index}",
-        "arrived_at": (departed - timedelta(minutes=25)).isoformat(),
-        "departed_at": departed.isoformat(), "photo_captured_at": captured.isoformat(),
-        "device_submitted_at": now.isoformat(),
-        "fix": {"lat": lat, "lon": lon, "accuracy_m": float(rng.uniform(5, 20)),
-                "fix_time": captured.isoformat(), "provider": "gps", "is_mock": False},
-        "commitment": {"text": "agrees to move the new range to eye level this week"},
-        "next_action": {"text": "send the promotion calendar to the store manager",
-                        "due_at": (now + timedelta(days=2)).isoformat(),
-                        "kind": "send_document"},
-    }
 
 
 async def upload(client: httpx.AsyncClient, token: str, rep_index: int, photo: Photo,
@@ -267,7 +149,7 @@ def process_role(process: psutil.Process) -> str:
     for marker, role in (("ShelfDetector", "detector replicas"),
                          ("ApiIngress", "ingress replicas"), ("ProxyActor", "Ray HTTP proxy"),
                          ("ServeController", "Serve controller"),
-                         ("visitproof.cli.main serve", "uvicorn server"), ("haproxy", "HAProxy"),
+                         ("cli.main serve", "uvicorn server"), ("haproxy", "HAProxy"),
                          ("raylet", "raylet"), ("gcs_server", "Ray GCS")):
         if marker in title:
             return role
@@ -348,7 +230,7 @@ def run_on_uvicorn(args: argparse.Namespace, photos: list[Photo]) -> Result:
         data_dir = Path(scratch) / "var"
         tokens = seed_store(data_dir, args.concurrency, photos, args.featured)
         server = subprocess.Popen(
-            [sys.executable, "-m", "visitproof.cli.main", "serve", "--host", "127.0.0.1",
+            [sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1",
              "--port", str(port), "--data-dir", str(data_dir)],
             env={**os.environ, "VISITPROOF_DETECTOR_THREADS": str(args.detector_threads)},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -358,98 +240,6 @@ def run_on_uvicorn(args: argparse.Namespace, photos: list[Photo]) -> Result:
         finally:
             server.terminate()
             server.wait(timeout=30)
-
-
-# (stage, file, function) whose cumulative time cProfile reports per upload.
-PROFILE_STAGES = (
-    ("intake.submit, all of the below", "serving/checkin_intake.py", "submit"),
-    ("  SHA-256 of the photo", "~", "<built-in method _hashlib.openssl_sha256>"),
-    ("  shelf check (verify_shelf_photo)", "vision/shelf_verification.py", "verify_shelf_photo"),
-    ("    JPEG decode (draft)", "vision/photo_decode.py", "decode_photo"),
-    ("    detector (ONNX)", "vision/detector.py", "detect"),
-    ("    identification (embedder)", "vision/product_gallery.py", "identify"),
-    ("    photo quality", "vision/photo_quality.py", "assess_quality"),
-    ("    perceptual hash", "vision/perceptual_hash.py", "perceptual_hash"),
-    ("  photo write (fsync)", "visitproof/store/photos.py", "put"),
-    ("  transaction: judge, insert, read back", "serving/checkin_intake.py",
-     "_judge_and_store"),
-    ("    photo re-use / near-duplicates", "serving/checkin_intake.py",
-     "_photo_history_reasons"),
-    ("    fix check", "geo/fix_integrity.py", "check_checkin"),
-    ("    Repository.checkins (fix history, read back)", "visitproof/store/repository.py",
-     "checkins"),
-)
-
-
-def profile(args: argparse.Namespace, photos: list[Photo]) -> None:
-    """Where one upload's time goes: the app in this process (no Ray, no HTTP), the
-    intake called directly under cProfile, then the response's JSON, then the same upload
-    through the ASGI app (multipart parsing, auth and JSON included)."""
-    import cProfile
-    import pstats
-
-    from fastapi.testclient import TestClient
-
-    from serving.app import create_app
-    from serving.schemas import CheckinMeta, VerdictPublic
-    from visitproof.settings import Settings
-
-    runs = args.profile
-    with tempfile.TemporaryDirectory(prefix="visitproof-profile-") as scratch:
-        data_dir = Path(scratch) / "var"
-        tokens = seed_store(data_dir, len(photos), photos, args.featured)
-        settings = Settings(data_dir=data_dir, detector_threads=args.detector_threads,
-                            rate_limit_per_minute=0)
-        app = create_app(settings)
-        rng = np.random.default_rng(args.seed)
-        with TestClient(app) as client:
-            intake = app.state.runtime.intake
-
-            def submit(index: int) -> Any:
-                rep = index % len(photos)
-                meta = checkin_meta(rep, rng)
-                return intake.submit(
-                    tenant_id=TENANT, rep_id=f"r{rep}",
-                    meta=CheckinMeta.model_validate_json(json.dumps(meta)),
-                    photo=unique_copy(photos[rep].data, meta["id"]), filename="shelf.jpg",
-                    content_type="image/jpeg", now=datetime.now(UTC))
-
-            for index in range(len(photos)):  # warm caches: gallery, photo index, sessions
-                submit(index)
-            profiler = cProfile.Profile()
-            wall, cpu = time.perf_counter(), time.process_time()
-            profiler.enable()
-            submissions = [submit(index) for index in range(runs)]
-            profiler.disable()
-            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            started = time.perf_counter()
-            for submission in submissions:
-                VerdictPublic.of(submission.checkin).model_dump_json()
-            json_ms = (time.perf_counter() - started) / runs * 1000
-            started = time.perf_counter()
-            for index in range(runs):
-                rep = index % len(photos)
-                meta = checkin_meta(rep, rng)
-                photo = unique_copy(photos[rep].data, meta["id"])
-                client.post("/v1/checkins", data={"meta": json.dumps(meta)},
-                            headers={"Authorization": f"Bearer {tokens[f'r{rep}']}"},
-                            files={"photo": ("shelf.jpg", photo, "image/jpeg")})
-            http_ms = (time.perf_counter() - started) / runs * 1000
-    table = pstats.Stats(profiler)
-    stats: dict[tuple[str, int, str], tuple[Any, ...]] = table.stats  # type: ignore[attr-defined]
-    print(f"\nprofile of {runs} uploads in one process (no Ray), wall ms per upload:")
-    print("| stage | ms |\n|---|---:|")
-    for label, file, function in PROFILE_STAGES:
-        seconds = sum(row[3] for (path, _, name), row in stats.items()
-                      if name == function and path.endswith(file))
-        print(f"| {label} | {seconds / runs * 1000:.1f} |")
-    print(f"| response JSON (VerdictPublic) | {json_ms:.1f} |")
-    print(f"| whole upload through the ASGI app (multipart, auth, JSON) | {http_ms:.1f} |")
-    cpu_ms = cpu / runs * 1000
-    cores = os.cpu_count() or 1
-    print(f"\nintake: {wall / runs * 1000:.0f} ms wall, {cpu_ms:.0f} ms CPU per upload (all "
-          f"threads); {cores} cores bound it to ~{cores * 1000 / cpu_ms:.1f} uploads/s "
-          "before HTTP, Ray and the client take their share")
 
 
 def report(results: list[Result]) -> None:

@@ -23,11 +23,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from application.product_references import load_embedder
+from application.settings import Settings
 from vision.detector import DetectorConfig, ShelfDetector
 from vision.product_gallery import EMBEDDER_POLICY, ProductGallery
 from vision.shelf_verification import verify_shelf_photo
-from visitproof.product_references import load_embedder
-from visitproof.settings import Settings
 
 
 def render_photo(folder: Path, seed: int) -> tuple[Path, dict[str, list[np.ndarray]]]:

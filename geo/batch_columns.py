@@ -2,22 +2,21 @@
 
 Whole-column problems raise :class:`~visitproof.errors.InvalidValue` (a CRS other than
 EPSG:4326, a naive time column, a missing required column); problems inside rows are left
-for the checks to report as reasons. Times become int64 nanoseconds since the epoch (UTC)
-with a missing mask, so every rule is plain integer arithmetic.
+for the rules (:mod:`geo.fix_rules`) to report as reasons. Times become int64 nanoseconds
+since the epoch (UTC) with a missing mask, so every rule is plain integer arithmetic.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import geopandas as gpd
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from geo.fix_columns import NANOSECONDS, TIME_FIELDS, Bool, FixColumns, Float, Int
 from geo.fix_integrity import ExifEvidence
 from geo.fix_policy import FixIntegrityPolicy
 from geo.projection import utm_epsg_array
@@ -25,41 +24,10 @@ from visitproof.errors import InvalidValue
 from visitproof.records import Checkin, Customer
 from visitproof.values import require_utc
 
-Bool = npt.NDArray[np.bool_]
-Float = npt.NDArray[np.float64]
-Int = npt.NDArray[np.int64]
-
 REQUIRED = ("checkin_id", "rep_id", "accuracy_m", "is_mock", "fix_time", "arrived_at",
             "departed_at", "submitted_at", "customer_lat", "customer_lon", "customer_type",
             "customer_radius_m")
-TIME_COLUMNS = ("fix_time", "arrived_at", "departed_at", "submitted_at", "photo_captured_at",
-                "device_submitted_at")
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class BatchColumns:
-    """Validated arrays of a batch, one entry per row (degrees, metres, ns UTC)."""
-
-    n: int
-    lat: Float
-    lon: Float
-    accuracy: Float
-    is_mock: Bool
-    times: dict[str, Int]
-    missing: dict[str, Bool]
-    now_ns: int
-    rep: Int
-    checkin_rank: Int
-    customer_lat: Float
-    customer_lon: Float
-    epsg: Int
-    allowed: Float
-    has_footprint: Bool
-    footprint: npt.NDArray[np.object_]
-    exif_ns: Int | None
-    exif_missing: Bool
-    exif_lat: Float | None
-    exif_lon: Float | None
+TIME_COLUMNS = TIME_FIELDS
 
 
 def utc_ns(series: pd.Series, name: str) -> tuple[Int, Bool]:
@@ -80,7 +48,7 @@ def utc_ns(series: pd.Series, name: str) -> tuple[Int, Bool]:
 
 
 def read_columns(frame: gpd.GeoDataFrame, policy: FixIntegrityPolicy,
-                 now: datetime) -> BatchColumns:
+                 now: datetime) -> FixColumns:
     """Validate ``frame`` (see :mod:`geo.fix_batch` for the columns) and return arrays."""
     if frame.crs is None or frame.crs.to_epsg() != 4326:
         raise InvalidValue("crs", f"fix points must be EPSG:4326 lon/lat, got {frame.crs}",
@@ -91,13 +59,11 @@ def read_columns(frame: gpd.GeoDataFrame, policy: FixIntegrityPolicy,
                            code="MISSING_COLUMN")
     n = len(frame)
     points = frame.geometry.to_numpy()
-    times: dict[str, Int] = {}
-    missing: dict[str, Bool] = {}
-    for name in TIME_COLUMNS:
+    times, missing = np.zeros((len(TIME_COLUMNS), n), dtype=np.int64), np.ones(
+        (len(TIME_COLUMNS), n), dtype=bool)
+    for k, name in enumerate(TIME_COLUMNS):
         if name in frame.columns:
-            times[name], missing[name] = utc_ns(frame[name], name)
-        else:
-            times[name], missing[name] = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
+            times[k], missing[k] = utc_ns(frame[name], name)
     customer_lat = frame["customer_lat"].to_numpy(dtype=np.float64)
     customer_lon = frame["customer_lon"].to_numpy(dtype=np.float64)
     radius = {str(kind): value for kind, value in policy.radius_by_type_m}
@@ -115,20 +81,21 @@ def read_columns(frame: gpd.GeoDataFrame, policy: FixIntegrityPolicy,
     exif_missing = np.ones(n, dtype=bool)
     if "exif_captured_at" in frame.columns:
         exif_ns, exif_missing = utc_ns(frame["exif_captured_at"], "exif_captured_at")
-    return BatchColumns(
+    none = np.zeros((len(TIME_COLUMNS), n), dtype=bool)
+    return FixColumns(
         n=n, lat=shapely.get_y(points).astype(np.float64),
         lon=shapely.get_x(points).astype(np.float64),
         accuracy=pd.to_numeric(frame["accuracy_m"], errors="coerce").to_numpy(np.float64),
         is_mock=frame["is_mock"].fillna(False).to_numpy(dtype=bool),
-        times=times, missing=missing,
-        now_ns=pd.Timestamp(require_utc(now, "now")).as_unit("ns").value,
+        tick_s=NANOSECONDS, times=times, missing=missing, unreadable=none, naive=none,
+        now=pd.Timestamp(require_utc(now, "now")).as_unit("ns").value,
         rep=pd.factorize(frame["rep_id"].astype(str))[0].astype(np.int64),
         checkin_rank=pd.factorize(frame["checkin_id"].astype(str), sort=True)[0]
         .astype(np.int64),
         customer_lat=customer_lat, customer_lon=customer_lon,
         epsg=utm_epsg_array(customer_lon, customer_lat), allowed=allowed,
-        has_footprint=has_footprint, footprint=footprint, exif_ns=exif_ns,
-        exif_missing=exif_missing,
+        has_footprint=has_footprint, footprint=footprint, exif_time=exif_ns,
+        exif_missing=exif_missing, exif_naive=np.zeros(n, dtype=bool),
         exif_lat=_optional_float(frame, "exif_lat"), exif_lon=_optional_float(frame, "exif_lon"))
 
 

@@ -9,37 +9,36 @@ raw input (NaN, lat 91, a naive time) is a reason too, through :func:`check_raw_
 takes the values as the phone sent them. Only a naive ``now`` raises, because that is the
 caller's bug. Distances follow :mod:`geo.projection` (UTM zone of the customer).
 
-The rules, with the policy fields that set them, are listed in
-:class:`~geo.reasons.FixReasonCode`; :mod:`geo.fix_batch` applies the same rules to a whole
-GeoDataFrame and must agree with this module row for row.
+The rules are written once, over columns, in :mod:`geo.fix_rules`; this module reads one
+check-in into one row of them (:class:`~geo.fix_columns.FixColumns`, the rep's earlier fixes
+as :class:`~geo.fix_columns.EarlierFixes`) and writes the findings as a :class:`FixVerdict`.
+:mod:`geo.fix_batch` runs the same rules over a whole GeoDataFrame.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime
 from uuid import UUID
 
 import numpy as np
 import shapely
-from shapely.geometry import Point
 
-from geo import movement, spoofing
-from geo.fix_policy import FixIntegrityPolicy
-from geo.projection import FloatArray, point_distance_m, project, project_point, utm_epsg
-from geo.reasons import (
-    SPECS,
-    FixReasonCode,
-    duration,
-    make_reason,
-    metres,
-    position_trusted,
-    risk_score,
-    status_for,
+from geo.fix_columns import (
+    MICROSECONDS,
+    TIME_FIELDS,
+    EarlierFixes,
+    FixColumns,
+    Float,
+    microseconds,
 )
+from geo.fix_findings import MEASUREMENTS
+from geo.fix_policy import FixIntegrityPolicy
+from geo.fix_rules import find_reasons
+from geo.projection import utm_epsg_array
+from geo.reasons import WEIGHTS, order, position_trusted, risk_score
+from visitproof.reasons import ReasonCode, status_for
 from visitproof.records import (
     Checkin,
     CheckinStatus,
@@ -50,8 +49,7 @@ from visitproof.records import (
 )
 from visitproof.values import require_utc
 
-C = FixReasonCode
-_ORDER = {code.value: position for position, code in enumerate(FixReasonCode)}
+C = ReasonCode
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -143,10 +141,10 @@ class FixVerdict:
 def verdict_from(reasons: Sequence[Reason], measurements: FixMeasurements,
                  policy: FixIntegrityPolicy) -> FixVerdict:
     """Assemble a verdict: reasons in code order, status by severity, risk from weights."""
-    ordered = tuple(sorted(reasons, key=lambda reason: _ORDER[reason.code]))
+    ordered = tuple(sorted(reasons, key=lambda found: order(found.code)))
     codes = [reason.code for reason in ordered]
     return FixVerdict(status=status_for(codes), reasons=ordered, risk=risk_score(codes),
-                      risk_parts=tuple(RiskPart(code, SPECS[C(code)].weight) for code in codes),
+                      risk_parts=tuple(RiskPart(code, WEIGHTS[C(code)]) for code in codes),
                       measurements=measurements, policy_version=policy.version)
 
 
@@ -172,241 +170,77 @@ def check_raw_fix(lat: object, lon: object, accuracy_m: object, fix_time: object
                   exif: ExifEvidence | None = None) -> FixVerdict:
     """Judge a fix and its times as sent: degrees, metres (68% radius), tz-aware instants.
 
-    ``history`` holds the rep's other fixes; only those ordered before this one by
-    (fix time, check-in id) are used. ``now`` must be tz-aware (it is the server clock).
+    ``history`` holds the rep's other fixes (tz-aware times); only those ordered before this
+    one by (fix time, check-in id) are used. ``now`` must be tz-aware (the server clock).
     """
-    now = require_utc(now, "now")
-    found: dict[str, Reason] = {}
-    m: dict[str, float | None] = {}
-
-    def add(reason: Reason | None) -> None:
-        if reason is not None and reason.code not in found:
-            found[reason.code] = reason
-
-    times = {name: _instant(value, name, add, policy, now, optional=optional)
-             for name, value, optional in (
-                 ("fix_time", fix_time, False), ("arrived_at", arrived_at, False),
-                 ("departed_at", departed_at, False), ("submitted_at", submitted_at, False),
-                 ("photo_captured_at", photo_captured_at, True),
-                 ("device_submitted_at", device_submitted_at, True))}
-    for reason in _time_rules(times, policy, m):
-        add(reason)
-
-    accuracy = _number(accuracy_m)
-    if accuracy is None or not math.isfinite(accuracy) or accuracy < 0:
-        add(make_reason(C.FIX_ACCURACY_INVALID, value=accuracy_m))
-        tolerance = 0.0
-    else:
-        tolerance = min(accuracy, policy.max_accuracy_tolerance_m)
-        if accuracy == 0:
-            add(make_reason(C.FIX_ACCURACY_ZERO))
-        elif accuracy > policy.poor_accuracy_m:
-            add(make_reason(C.FIX_ACCURACY_POOR, accuracy=metres(accuracy),
-                            limit=metres(policy.poor_accuracy_m)))
-    if is_mock:
-        add(make_reason(C.MOCK_LOCATION_FLAG))
-
-    epsg = utm_epsg(customer.location.lon, customer.location.lat)
-    allowed = policy.radius_for(customer.type, customer.geofence_radius_m)
-    lat_f, lon_f = _number(lat), _number(lon)
-    position = _coordinate_reason(lat_f, lon_f, lat, lon)
-    swapped = _swapped_distance(lat_f, lon_f, customer, epsg)
-    if position is not None:
-        if position.code == C.FIX_LAT_OUT_OF_RANGE and swapped <= allowed + tolerance:
-            position = make_reason(C.FIX_LAT_LON_SWAPPED, distance=metres(swapped))
-        add(position)
-    elif lat_f is not None and lon_f is not None:
-        distance = geofence_distance_m(lat_f, lon_f, customer, epsg)
-        m.update(distance_m=distance, allowed_m=allowed, tolerance_m=tolerance)
-        if not distance <= allowed + tolerance:
-            add(make_reason(C.GPS_OUTSIDE_GEOFENCE, distance=metres(distance),
-                            allowed=metres(allowed), tolerance=metres(tolerance)))
-            if swapped <= allowed + tolerance:
-                add(make_reason(C.FIX_LAT_LON_SWAPPED, distance=metres(swapped)))
-        on_point = point_distance_m(lon_f, lat_f, customer.location.lon,
-                                    customer.location.lat, epsg)
-        if on_point < policy.exact_point_m:
-            add(make_reason(C.FIX_EXACTLY_ON_CUSTOMER, distance=f"{on_point:.2f} m"))
-        add(spoofing.grid_reason(lat_f, lon_f, policy))
-        when = times["fix_time"]
-        if when is not None:
-            earlier = sorted((h for h in history if (h.fix_time, h.checkin_id)
-                              < (when, checkin_id)), key=lambda h: (h.fix_time, h.checkin_id))
-            for reason in _history_rules(lat_f, lon_f, tolerance, when, accuracy, earlier,
-                                         epsg, policy, m):
-                add(reason)
-        if exif is not None:
-            add(_exif_position_reason(lat_f, lon_f, tolerance, exif, epsg, policy))
-    if exif is not None:
-        add(_exif_time_reason(times["photo_captured_at"], exif, policy))
-    return verdict_from(list(found.values()), FixMeasurements(**m), policy)
+    sent = {"fix_time": fix_time, "arrived_at": arrived_at, "departed_at": departed_at,
+            "submitted_at": submitted_at, "photo_captured_at": photo_captured_at,
+            "device_submitted_at": device_submitted_at}
+    ids = sorted({checkin_id, *(prior.checkin_id for prior in history)})
+    rank = {name: position for position, name in enumerate(ids)}
+    cols = _one_row(lat, lon, accuracy_m, sent, is_mock, customer, exif, policy,
+                    now=microseconds(require_utc(now, "now")), rank=rank[checkin_id])
+    earlier = EarlierFixes(
+        rep=np.zeros(len(history), dtype=np.int64),
+        t=np.array([microseconds(require_utc(prior.fix_time, "history.fix_time"))
+                    for prior in history], dtype=np.int64),
+        rank=np.array([rank[prior.checkin_id] for prior in history], dtype=np.int64),
+        lat=np.array([prior.lat for prior in history], dtype=np.float64),
+        lon=np.array([prior.lon for prior in history], dtype=np.float64),
+        accuracy=np.array([prior.accuracy_m for prior in history], dtype=np.float64),
+        doubted=np.array([not prior.position_trusted for prior in history], dtype=bool))
+    found = find_reasons(cols, policy, earlier)
+    measured = {name: float(found.values[name][0]) if found.measured[name][0] else None
+                for name in MEASUREMENTS}
+    return verdict_from([found.reason(code, 0) for code in found.codes(0)],
+                        FixMeasurements(**measured), policy)
 
 
-def geofence_distance_m(lat: float, lon: float, customer: Customer, epsg: int) -> float:
-    """Metres from (lat, lon) to the customer's footprint polygon (0 inside it) or, without
-    one, to its registered point; measured in the UTM zone ``epsg``."""
-    if customer.footprint is None:
-        return point_distance_m(lon, lat, customer.location.lon, customer.location.lat, epsg)
-    x, y = project_point(lon, lat, epsg)
-    footprint = shapely.transform(customer.footprint, lambda xy: _project_xy(xy, epsg))
-    distance = float(shapely.distance(Point(x, y), footprint))
-    return distance if math.isfinite(distance) else math.inf
+def _one_row(lat: object, lon: object, accuracy_m: object, sent: dict[str, object],
+             is_mock: bool, customer: Customer, exif: ExifEvidence | None,
+             policy: FixIntegrityPolicy, *, now: int, rank: int) -> FixColumns:
+    """One check-in as one row of columns, times in microseconds, the values as sent kept
+    for the messages."""
+    ticks, missing, unreadable, naive = zip(*(_read_time(sent[name]) for name in TIME_FIELDS),
+                                            strict=True)
+    shown: dict[str, Sequence[object]] = {name: [value] for name, value in sent.items()}
+    shown.update(lat=[lat], lon=[lon], accuracy_m=[accuracy_m])
+    where = customer.location
+    exif_time, exif_missing, _, exif_naive = _read_time(None if exif is None
+                                                        else exif.captured_at)
+    footprint = customer.footprint
+    return FixColumns(
+        n=1, lat=_floats(lat), lon=_floats(lon), accuracy=_floats(accuracy_m),
+        is_mock=np.array([bool(is_mock)]), tick_s=MICROSECONDS,
+        times=np.array(ticks, dtype=np.int64)[:, None], missing=np.array(missing)[:, None],
+        unreadable=np.array(unreadable)[:, None], naive=np.array(naive)[:, None], now=now,
+        rep=np.zeros(1, dtype=np.int64), checkin_rank=np.array([rank], dtype=np.int64),
+        customer_lat=np.array([where.lat]), customer_lon=np.array([where.lon]),
+        epsg=utm_epsg_array(np.array([where.lon]), np.array([where.lat])),
+        allowed=np.array([policy.radius_for(customer.type, customer.geofence_radius_m)],
+                         dtype=np.float64),
+        has_footprint=np.array([footprint is not None and not shapely.is_empty(footprint)]),
+        footprint=np.array([footprint], dtype=object),
+        exif_time=None if exif is None else np.array([exif_time], dtype=np.int64),
+        exif_missing=np.array([exif_missing]), exif_naive=np.array([exif_naive]),
+        exif_lat=None if exif is None else _floats(exif.lat),
+        exif_lon=None if exif is None else _floats(exif.lon),
+        shown={**shown, "exif_captured_at": [None if exif is None else exif.captured_at]})
 
 
-def _project_xy(xy: Any, epsg: int) -> Any:
-    x, y = project(xy[:, 0], xy[:, 1], epsg)
-    return np.column_stack([x, y])
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
-
-
-def _coordinate_reason(lat: float | None, lon: float | None, raw_lat: object,
-                       raw_lon: object) -> Reason | None:
-    if lat is None or lon is None or not (math.isfinite(lat) and math.isfinite(lon)):
-        return make_reason(C.FIX_COORDINATE_NOT_FINITE, value=f"lat={raw_lat}, lon={raw_lon}")
-    if not -90.0 <= lat <= 90.0:
-        return make_reason(C.FIX_LAT_OUT_OF_RANGE, value=lat)
-    if not -180.0 <= lon <= 180.0:
-        return make_reason(C.FIX_LON_OUT_OF_RANGE, value=lon)
-    return None
-
-
-def _swapped_distance(lat: float | None, lon: float | None, customer: Customer,
-                      epsg: int) -> float:
-    """Distance of the point with lat and lon exchanged, when that point is valid."""
-    if (lat is None or lon is None or not (math.isfinite(lat) and math.isfinite(lon))
-            or not (-90.0 <= lon <= 90.0 and -180.0 <= lat <= 180.0)):
-        return math.inf
-    return geofence_distance_m(lon, lat, customer, epsg)
-
-
-def _instant(value: object, name: str, add: Callable[[Reason | None], None],
-             policy: FixIntegrityPolicy, now: datetime,
-             *, optional: bool) -> datetime | None:
-    if value is None and optional:
-        return None
+def _read_time(value: object) -> tuple[int, bool, bool, bool]:
+    """Microseconds since the epoch, and whether the value is missing, unreadable, naive."""
+    if value is None:
+        return 0, True, False, False
     if not isinstance(value, datetime):
-        add(make_reason(C.TIME_INVALID, field=name, value=repr(value)))
-        return None
+        return 0, True, True, False
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-        add(make_reason(C.TIME_NAIVE, field=name, value=value.isoformat()))
-        return None
-    instant = value.astimezone(UTC)
-    if instant < policy.earliest_valid:
-        add(make_reason(C.TIME_IMPLAUSIBLE, field=name, value=instant.isoformat(),
-                        earliest=policy.earliest_valid.date().isoformat()))
-        return None
-    ahead = (instant - now).total_seconds()
-    if name != "device_submitted_at" and ahead > policy.future_tolerance_s:
-        add(make_reason(C.TIME_IN_FUTURE, field=name, ahead=duration(ahead)))
-    return instant
+        return 0, True, False, True
+    return microseconds(value), False, False, False
 
 
-def _time_rules(t: dict[str, datetime | None], policy: FixIntegrityPolicy,
-                m: dict[str, float | None]) -> list[Reason]:
-    out: list[Reason] = []
-    arrived, departed, submitted = t["arrived_at"], t["departed_at"], t["submitted_at"]
-    if arrived is not None and departed is not None:
-        if arrived >= departed:
-            out.append(make_reason(C.TIME_ORDER, detail=f"arrived {arrived:%H:%M:%S} is not "
-                                   f"before departed {departed:%H:%M:%S}"))
-        elif (departed - arrived).total_seconds() < policy.min_dwell_s:
-            out.append(make_reason(C.DWELL_TOO_SHORT,
-                                   dwell=duration((departed - arrived).total_seconds()),
-                                   minimum=duration(policy.min_dwell_s)))
-    if departed is not None and submitted is not None:
-        delay = (submitted - departed).total_seconds()
-        m["submit_delay_s"] = delay
-        if delay < 0:
-            out.append(make_reason(C.TIME_ORDER, detail=f"submitted {duration(delay)} "
-                                   "before the reported departure"))
-        elif delay > policy.backfill_after_s:
-            out.append(make_reason(C.SUBMITTED_BACKFILLED, late=duration(delay),
-                                   window=duration(policy.submit_window_s)))
-        elif delay > policy.submit_window_s:
-            out.append(make_reason(C.SUBMITTED_LATE, late=duration(delay),
-                                   window=duration(policy.submit_window_s)))
-    if arrived is not None:
-        for name in ("fix_time", "photo_captured_at"):
-            when = t[name]
-            if when is not None and (arrived - when).total_seconds() > \
-                    policy.visit_time_tolerance_s:
-                out.append(make_reason(C.TIME_BEFORE_VISIT, field=name,
-                                       early=duration((arrived - when).total_seconds())))
-    if departed is not None:
-        for name in ("fix_time", "photo_captured_at"):
-            when = t[name]
-            if when is not None and (when - departed).total_seconds() > \
-                    policy.visit_time_tolerance_s:
-                out.append(make_reason(C.FIX_AFTER_DEPARTURE, field=name,
-                                       late=duration((when - departed).total_seconds())))
-    device = t["device_submitted_at"]
-    if device is not None and submitted is not None:
-        skew = (device - submitted).total_seconds()
-        m["clock_skew_s"] = skew
-        if abs(skew) > policy.clock_skew_tolerance_s:
-            out.append(make_reason(C.DEVICE_CLOCK_SKEW, skew=duration(skew),
-                                   direction="ahead of" if skew > 0 else "behind",
-                                   tolerance=duration(policy.clock_skew_tolerance_s)))
-    return out
-
-
-def _history_rules(lat: float, lon: float, tolerance: float, when: datetime,
-                   accuracy: float | None, earlier: Sequence[PriorFix], epsg: int,
-                   policy: FixIntegrityPolicy, m: dict[str, float | None]) -> list[Reason]:
-    out: list[Reason | None] = [
-        spoofing.repeated_reason(lat, lon, [(h.lat, h.lon, h.fix_time) for h in earlier]),
-        spoofing.regular_timing_reason(when, [h.fix_time for h in earlier], policy),
-    ]
-    if accuracy is not None and math.isfinite(accuracy):
-        out.append(spoofing.constant_accuracy_reason(
-            accuracy, [h.accuracy_m for h in earlier], policy))
-    anchors = [h for h in earlier if h.position_trusted
-               and when - h.fix_time <= timedelta(seconds=policy.movement_lookback_s)]
-    if anchors:
-        anchor = anchors[-1]
-        distance = point_distance_m(anchor.lon, anchor.lat, lon, lat, epsg)
-        elapsed = (when - anchor.fix_time).total_seconds()
-        anchor_tolerance = min(anchor.accuracy_m, policy.max_accuracy_tolerance_m) \
-            if math.isfinite(anchor.accuracy_m) and anchor.accuracy_m >= 0 else 0.0
-        implied = float(movement.implied_speed_ms(
-            _arr(distance), _arr(elapsed), _arr(anchor_tolerance + tolerance))[0])
-        m["speed_kmh"] = implied * 3.6
-        out.append(movement.speed_reason(distance, elapsed, anchor_tolerance + tolerance,
-                                         policy))
-    return [reason for reason in out if reason is not None]
-
-
-def _arr(value: float) -> FloatArray:
+def _floats(value: object) -> Float:
+    """A number as a one-entry float array; NaN for anything else (a bool, a string)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return np.array([np.nan])
     return np.array([value], dtype=np.float64)
-
-
-def _exif_time_reason(captured: datetime | None, exif: ExifEvidence,
-                      policy: FixIntegrityPolicy) -> Reason | None:
-    if captured is None or not isinstance(exif.captured_at, datetime):
-        return None
-    if exif.captured_at.tzinfo is None or exif.captured_at.utcoffset() is None:
-        return make_reason(C.TIME_NAIVE, field="exif.captured_at",
-                           value=exif.captured_at.isoformat())
-    difference = (exif.captured_at - captured).total_seconds()
-    if abs(difference) <= policy.exif_time_tolerance_s:
-        return None
-    return make_reason(C.EXIF_TIME_MISMATCH, difference=duration(difference),
-                       direction="after" if difference > 0 else "before")
-
-
-def _exif_position_reason(lat: float, lon: float, tolerance: float, exif: ExifEvidence,
-                          epsg: int, policy: FixIntegrityPolicy) -> Reason | None:
-    e_lat, e_lon = _number(exif.lat), _number(exif.lon)
-    if e_lat is None or e_lon is None or not (-90 <= e_lat <= 90 and -180 <= e_lon <= 180):
-        return None
-    distance = point_distance_m(lon, lat, e_lon, e_lat, epsg)
-    allowed = policy.exif_distance_tolerance_m + tolerance
-    if distance <= allowed:
-        return None
-    return make_reason(C.EXIF_POSITION_MISMATCH, distance=metres(distance),
-                       allowed=metres(allowed))

@@ -10,7 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
+import numpy.typing as npt
+
 from visitproof.records import CustomerType
+
+FloatArray = npt.NDArray[np.float64]
 
 _DEFAULT_RADII: tuple[tuple[CustomerType, float], ...] = (
     (CustomerType.CONVENIENCE_STORE, 100.0),
@@ -62,6 +67,13 @@ class FixIntegrityPolicy:
             if kind == customer_type:
                 return radius
         return customer_radius_m
+
+    def accuracy_tolerance_m(self, accuracy_m: FloatArray) -> FloatArray:
+        """The tolerance (metres) each reported accuracy (metres) earns: the accuracy capped
+        at ``max_accuracy_tolerance_m``, 0 where it is not a distance >= 0."""
+        good = np.isfinite(accuracy_m) & (accuracy_m >= 0)
+        return np.where(good, np.minimum(np.where(good, accuracy_m, 0.0),
+                                         self.max_accuracy_tolerance_m), 0.0)
 
     @property
     def max_speed_ms(self) -> float:

@@ -2,71 +2,91 @@
 
 Mock-location apps pin a position (identical coordinates on distinct visits, often the
 store's registered point or a rounded grid value), report a fixed accuracy (0, or the same
-number every time), and scripted check-ins come at clockwork intervals. Each function takes
-this fix and the rep's earlier fixes (oldest first) and returns a reason or None; the batch
-form in :mod:`geo.fix_batch` computes the same rules over whole columns.
+number every time), and scripted check-ins come at clockwork intervals. Each rule flags rows
+of a :class:`~geo.fix_findings.FixFindings`; the history rules look back along a
+:class:`~geo.history.HistoryOrder` (oldest first) and flag only the ``judged`` rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from itertools import pairwise
+import numpy as np
 
+from geo.fix_columns import Bool, FixColumns, Float, instant
+from geo.fix_findings import FixFindings
 from geo.fix_policy import FixIntegrityPolicy
-from geo.reasons import FixReasonCode, duration, make_reason
-from visitproof.records import Reason
+from geo.history import HistoryOrder
+from geo.reasons import duration
+from visitproof.reasons import ReasonCode
+
+C = ReasonCode
 
 
-def on_grid(value: float, step_deg: float) -> bool:
-    """True when ``value`` (degrees) is a whole multiple of ``step_deg`` to 1e-6 steps."""
-    steps = value / step_deg
-    return abs(steps - round(steps)) < 1e-6
+def on_grid(values: Float, step_deg: float) -> Bool:
+    """Where ``values`` (degrees) are whole multiples of ``step_deg`` to 1e-6 steps."""
+    steps = values / step_deg
+    return np.asarray(np.abs(steps - np.round(steps)) < 1e-6)
 
 
-def grid_reason(lat: float, lon: float, policy: FixIntegrityPolicy) -> Reason | None:
-    """``FIX_GRID_SNAPPED`` when both coordinates sit on the policy's degree grid."""
-    if on_grid(lat, policy.grid_step_deg) and on_grid(lon, policy.grid_step_deg):
-        return make_reason(FixReasonCode.FIX_GRID_SNAPPED, step=f"{policy.grid_step_deg:g}")
-    return None
+def grid_snapped(cols: FixColumns, valid: Bool, found: FixFindings,
+                 policy: FixIntegrityPolicy) -> None:
+    """``FIX_GRID_SNAPPED`` where both coordinates of a ``valid`` fix sit on the policy's
+    degree grid."""
+    step = policy.grid_step_deg
+    snapped = valid & on_grid(cols.lat, step) & on_grid(cols.lon, step)
+    found.add(C.FIX_GRID_SNAPPED, snapped, lambda i: {"step": f"{step:g}"})
 
 
-def repeated_reason(lat: float, lon: float,
-                    earlier: Sequence[tuple[float, float, datetime]]) -> Reason | None:
-    """``FIX_REPEATED_COORDINATES`` when an earlier fix (lat, lon, fix time) of the rep has
-    exactly these coordinates; the message names the first such fix."""
-    for other_lat, other_lon, when in earlier:
-        if other_lat == lat and other_lon == lon:
-            return make_reason(FixReasonCode.FIX_REPEATED_COORDINATES,
-                               when=f"{when:%Y-%m-%d %H:%M} UTC")
-    return None
+def repeated_coordinates(order: HistoryOrder, judged: Bool, found: FixFindings) -> None:
+    """``FIX_REPEATED_COORDINATES`` where an earlier fix of the rep has exactly the same
+    coordinates; the message names the first such fix."""
+    finite = np.flatnonzero(np.isfinite(order.lat) & np.isfinite(order.lon))
+    lat, lon, rep = order.lat[finite], order.lon[finite], order.rep[finite]
+    grouped = np.lexsort((finite, lon, lat, rep))  # same (rep, lat, lon) together, oldest first
+    starts = np.ones(len(grouped), dtype=bool)
+    starts[1:] = ((np.diff(rep[grouped]) != 0) | (lat[grouped][1:] != lat[grouped][:-1])
+                  | (lon[grouped][1:] != lon[grouped][:-1]))
+    first = grouped[np.maximum.accumulate(np.where(starts, np.arange(len(grouped)), 0))]
+    again = np.zeros(len(order), dtype=bool)
+    again[finite[grouped]] = ~starts
+    first_t = np.zeros(len(order), dtype=np.int64)
+    first_t[finite[grouped]] = order.t[finite[first]]
+    when = order.per_row(first_t)
+    found.add(C.FIX_REPEATED_COORDINATES, judged & order.to_rows(again), lambda i: {
+        "when": f"{instant(int(when[i]), order.tick_s):%Y-%m-%d %H:%M} UTC"})
 
 
-def constant_accuracy_reason(accuracy_m: float, earlier_accuracies: Sequence[float],
-                             policy: FixIntegrityPolicy) -> Reason | None:
-    """``FIX_ACCURACY_CONSTANT`` when this and the previous ``constant_accuracy_run - 1``
+def constant_accuracy(order: HistoryOrder, judged: Bool, found: FixFindings,
+                      policy: FixIntegrityPolicy) -> None:
+    """``FIX_ACCURACY_CONSTANT`` where this and the previous ``constant_accuracy_run - 1``
     accuracies (metres) are all exactly equal and above zero (zero has its own code)."""
-    need = policy.constant_accuracy_run - 1
-    recent = list(earlier_accuracies)[-need:] if need > 0 else []
-    if (accuracy_m > 0 and len(recent) == need
-            and all(value == accuracy_m for value in recent)):
-        return make_reason(FixReasonCode.FIX_ACCURACY_CONSTANT,
-                           count=policy.constant_accuracy_run, accuracy=f"{accuracy_m:g} m")
-    return None
+    acc = order.accuracy
+    position = np.arange(len(order))
+    repeats = np.zeros(len(order), dtype=bool)  # same accuracy as the rep's fix before
+    repeats[1:] = acc[1:] == acc[:-1]
+    repeats &= position > order.start
+    run = position - np.maximum.accumulate(np.where(repeats, 0, position)) + 1
+    same = (acc > 0) & np.isfinite(acc) & (run >= policy.constant_accuracy_run)
+    accuracy = order.per_row(acc)
+    found.add(C.FIX_ACCURACY_CONSTANT, judged & order.to_rows(same), lambda i: {
+        "count": policy.constant_accuracy_run, "accuracy": f"{accuracy[i]:g} m"})
 
 
-def regular_timing_reason(fix_time: datetime, earlier_times: Sequence[datetime],
-                          policy: FixIntegrityPolicy) -> Reason | None:
-    """``TIMING_TOO_REGULAR`` when the gaps between this and the previous
+def regular_timing(order: HistoryOrder, judged: Bool, found: FixFindings,
+                   policy: FixIntegrityPolicy) -> None:
+    """``TIMING_TOO_REGULAR`` where the gaps between this and the previous
     ``regular_timing_run - 1`` fix times differ by at most ``regular_timing_spread_s``."""
     need = policy.regular_timing_run - 1
-    if need < 2 or len(earlier_times) < need:
-        return None
-    times = [*list(earlier_times)[-need:], fix_time]
-    gaps = [(later - sooner).total_seconds() for sooner, later in pairwise(times)]
-    spread = max(gaps) - min(gaps)
-    if min(gaps) > 0 and spread <= policy.regular_timing_spread_s:
-        return make_reason(FixReasonCode.TIMING_TOO_REGULAR, count=policy.regular_timing_run,
-                           gap=duration((times[-1] - times[0]).total_seconds() / len(gaps)),
-                           spread=duration(spread))
-    return None
+    if need < 2:
+        return
+    t, position = order.t, np.arange(len(order))
+    gap = np.zeros(len(order))  # seconds since the fix before
+    gap[1:] = (t[1:] - t[:-1]) / order.tick_s
+    gaps = np.stack([gap[np.maximum(position - k, 0)] for k in range(need)])
+    present = position - need >= order.start
+    spread = gaps.max(axis=0) - gaps.min(axis=0)
+    mean = (t - t[np.maximum(position - need, 0)]) / order.tick_s / need
+    regular = present & (gaps.min(axis=0) > 0) & (spread <= policy.regular_timing_spread_s)
+    spread_of, mean_of = order.per_row(spread), order.per_row(mean)
+    found.add(C.TIMING_TOO_REGULAR, judged & order.to_rows(regular), lambda i: {
+        "count": policy.regular_timing_run, "gap": duration(mean_of[i]),
+        "spread": duration(spread_of[i])})

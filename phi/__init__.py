@@ -1,6 +1,6 @@
 """The Process Health Index scorer: per rep, team and region, only from verified check-ins.
 
-Data flow: :mod:`phi.tables` (columnar input, from records or :mod:`phi.store_reader`) ->
+Data flow: :mod:`phi.tables` (columnar input, from records or :mod:`application.phi_inputs`) ->
 :mod:`phi.evidence` (what may count as of "now") -> :mod:`phi.components` (one row per lead,
 action, account) -> :mod:`phi.score` (rates, targets, weights, composite) ->
 :mod:`phi.report` (levels, trend, :mod:`phi.exclusions`, :mod:`phi.warning_signs`) ->

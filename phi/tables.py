@@ -1,7 +1,7 @@
 """The scorer's columnar input: one pandas DataFrame per kind of record, validated when built.
 
 Built either from domain records (:func:`tables_from_records`, used by tests and small
-callers) or straight from the store's columns (:mod:`phi.store_reader`). Every timestamp
+callers) or straight from the store's columns (:mod:`application.phi_inputs`). Every timestamp
 column is ``datetime64[*, UTC]``; ids are strings (check-in UUIDs in canonical text form).
 
 Columns, one row each per:
@@ -143,9 +143,8 @@ def tables_from_records(*, reps: Iterable[Rep], teams: Iterable[Team] = (),
 def failure_codes(checkin: Checkin) -> list[str]:
     """Reason codes of each checker's latest verdict that is not ``verified`` (a verdict
     with no reasons gives ``UNSPECIFIED``). Re-verification supersedes older verdicts."""
-    latest = {verification.checker: verification for verification in checkin.verifications}
     return failure_codes_of((v.status.value, tuple(r.code for r in v.reasons))
-                            for v in latest.values())
+                            for v in checkin.latest_verifications().values())
 
 
 def failure_codes_of(verdicts: Iterable[tuple[str, tuple[str, ...]]]) -> list[str]:

@@ -19,7 +19,9 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from starlette.formparsers import MultiPartParser
 
-from serving.checkin_intake import CheckinIntake, IntakePolicies
+from application.checkin_intake import CheckinIntake, IntakePolicies
+from application.product_references import load_embedder
+from application.settings import Settings
 from serving.errors import install_error_handlers
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.query_params import reject_unknown_query
@@ -29,8 +31,6 @@ from serving.runtime import Runtime, WorkerThreads
 from serving.schemas import ErrorPublic
 from serving.upload_limit import UploadLimit
 from vision.detector import DetectorConfig, ShelfDetector
-from visitproof.product_references import load_embedder
-from visitproof.settings import Settings
 from visitproof.store import PhotoStore, open_database
 
 

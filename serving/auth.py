@@ -33,7 +33,7 @@ from serving.errors import Forbidden, Unauthenticated
 from serving.runtime import RuntimeDep
 from visitproof.errors import InvalidValue, NotFound
 from visitproof.records import Checkin
-from visitproof.store import Database, Repository
+from visitproof.store import Database, ReferenceData
 from visitproof.store.tables import api_tokens
 from visitproof.values import require_identifier, require_utc, utc_now
 
@@ -82,9 +82,9 @@ def issue_token(database: Database, *, tenant_id: str, user_id: str, role: Role 
         expires_at = require_utc(expires_at, "expires_at")
     token = secrets.token_urlsafe(32)
     with database.begin() as connection:
-        repository = Repository(connection, tenant_id)
-        repository.require_tenant()
-        if role is Role.REP and user_id not in {rep.id for rep in repository.reps()}:
+        reference = ReferenceData(connection, tenant_id)
+        reference.require_tenant()
+        if role is Role.REP and user_id not in {rep.id for rep in reference.reps()}:
             raise NotFound(f"no rep {user_id!r} in tenant {tenant_id!r}")
         connection.execute(sa.insert(api_tokens), [{
             "tenant_id": tenant_id, "token_sha256": _digest(token),
@@ -143,28 +143,28 @@ def require_role(user: User, *roles: Role) -> None:
         raise Forbidden(f"this needs the role {allowed}; the token's role is {user.role}")
 
 
-def visible_rep_ids(user: User, repository: Repository) -> frozenset[str] | None:
+def visible_rep_ids(user: User, reference: ReferenceData) -> frozenset[str] | None:
     """The reps whose check-ins ``user`` may see; None means every rep of the tenant."""
     if user.role is Role.REP:
         return frozenset({user.user_id})
     if user.role is Role.MANAGER:
-        return frozenset(rep.id for rep in repository.reps() if rep.team_id == user.team_id)
+        return frozenset(rep.id for rep in reference.reps() if rep.team_id == user.team_id)
     return None
 
 
-def listed_rep_ids(user: User, repository: Repository,
+def listed_rep_ids(user: User, reference: ReferenceData,
                    rep_id: str | None = None) -> list[str] | None:
     """The reps a list endpoint shows ``user``: those they may see (None: every rep of the
     tenant), narrowed to ``rep_id`` when the query asks for one (empty when that rep isn't
     visible: nothing, not an error, so ids don't leak)."""
-    visible = visible_rep_ids(user, repository)
+    visible = visible_rep_ids(user, reference)
     if rep_id is not None:
         return [rep_id] if visible is None or rep_id in visible else []
     return None if visible is None else sorted(visible)
 
 
-def can_see(user: User, checkin: Checkin, repository: Repository) -> bool:
-    visible = visible_rep_ids(user, repository)
+def can_see(user: User, checkin: Checkin, reference: ReferenceData) -> bool:
+    visible = visible_rep_ids(user, reference)
     return checkin.tenant_id == user.tenant_id and (visible is None
                                                     or checkin.rep_id in visible)
 

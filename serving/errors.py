@@ -6,7 +6,6 @@ The serving layer's own failures, which have no meaning outside HTTP:
     ├── Unauthenticated     401 UNAUTHENTICATED      no, malformed, unknown, expired or
     │                                                revoked bearer token
     ├── Forbidden           403 FORBIDDEN            the role may not do this at all
-    ├── CheckinIdConflict   409 CHECKIN_ID_CONFLICT  check-in id already used with another body
     ├── LeadIdConflict      409 LEAD_ID_CONFLICT     lead id already used with another body
     ├── TouchIdConflict     409 TOUCH_ID_CONFLICT    lead-touch id already used ...
     ├── ContactIdConflict   409 CONTACT_ID_CONFLICT  contact id already used for another customer
@@ -21,6 +20,7 @@ The serving layer's own failures, which have no meaning outside HTTP:
 
 and the mapping of everything else (see :func:`install_error_handlers`):
 
+    visitproof Conflict                  409 the error's own code (CHECKIN_ID_CONFLICT)
     visitproof NotFound                  404 NOT_FOUND (also: another tenant's or another
                                              rep's check-in, so existence doesn't leak)
     visitproof InvalidValue/InvalidInput 422 the error's own code, with ``field``
@@ -47,7 +47,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from serving.schemas import ErrorDetail, ErrorPublic
-from visitproof.errors import InvalidInput, InvalidValue, NotFound, StoreError
+from visitproof.errors import Conflict, InvalidInput, InvalidValue, NotFound, StoreError
 
 log = logging.getLogger("visitproof.serving")
 
@@ -74,11 +74,6 @@ class Unauthenticated(ApiError):
 class Forbidden(ApiError):
     status_code = 403
     code = "FORBIDDEN"
-
-
-class CheckinIdConflict(ApiError):
-    status_code = 409
-    code = "CHECKIN_ID_CONFLICT"
 
 
 class LeadIdConflict(ApiError):
@@ -197,6 +192,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(error.status_code,
                               ErrorPublic(code=error.code, message=error.message),
                               error.headers)
+
+    @app.exception_handler(Conflict)
+    async def _conflict(request: Request, error: Conflict) -> JSONResponse:
+        return error_response(409, ErrorPublic(code=error.code, message=error.message))
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, error: NotFound) -> JSONResponse:

@@ -9,7 +9,7 @@ an :class:`~serving.schemas.ErrorPublic` body; nothing of it reaches a route, so
 request stores nothing. Where both buckets are involved, neither is charged unless both
 have a unit, so a refused upload costs the caller nothing.
 
-Settings (``VISITPROOF_`` environment variables, see :mod:`visitproof.settings`):
+Settings (``VISITPROOF_`` environment variables, see :mod:`application.settings`):
 
     rate_limit_per_minute          600  sustained requests a minute per caller; 0 turns
                                         every limit off

@@ -37,10 +37,10 @@ from ray.serve import Application
 from ray.serve.exceptions import RayServeException
 from ray.serve.handle import DeploymentHandle
 
+from application.settings import Settings, build_settings
 from serving.app import create_app, local_detector
 from serving.errors import DetectorUnavailable
 from vision.detector import Detections, ShelfDetector, fit
-from visitproof.settings import Settings, build_settings
 
 
 class RayAppArgs(BaseModel):

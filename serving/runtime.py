@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
 
+from application.settings import Settings
 from visitproof.errors import StoreError
-from visitproof.settings import Settings
 from visitproof.store import Database, PhotoStore
 
 if TYPE_CHECKING:
-    from serving.checkin_intake import CheckinIntake
+    from application.checkin_intake import CheckinIntake
     from serving.metrics import Metrics
 
 P = ParamSpec("P")

@@ -7,7 +7,7 @@ domain records' (:mod:`visitproof.values`), so the import, the CLI and the API s
 of error codes. :mod:`serving.errors` turns a validation failure into ``ErrorPublic``.
 
 Featured SKUs are not part of the upload: the server decides what is featured (see
-:mod:`serving.checkin_intake`).
+:mod:`application.checkin_intake`).
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ class CheckinMeta(BaseModel):
 
 
 class ReasonPublic(BaseModel):
-    """A stable reason code (documented in vision/reasons.py and geo/reasons.py) and a
+    """A stable reason code (the table in visitproof/reasons.py) and a
     message for the rep."""
 
     code: str
@@ -143,16 +143,15 @@ class VerdictPublic(BaseModel):
     def of(cls, checkin: Checkin) -> VerdictPublic:
         """The verdict from the check-in's latest ``shelf``, ``fix`` and ``evidence``
         verifications (re-verification may have added newer ones)."""
-        shelf = _latest(checkin, "shelf")
-        fix = _latest(checkin, "fix")
-        evidence = _latest(checkin, "evidence")
+        shelf, fix, evidence = (checkin.latest(c) for c in ("shelf", "fix", "evidence"))
         reasons = [ReasonPublic(code=r.code, message=r.message)
                    for v in (shelf, fix, evidence) if v is not None for r in v.reasons]
-        version = shelf.details.get("rules_version") if shelf is not None else None
+        shelf_json = _shelf_json(shelf) if shelf is not None else None
+        version = shelf_json.get("rules_version") if shelf_json is not None else None
         return cls(
             checkin_id=checkin.id, status=checkin.status, reasons=reasons,
             rules_version=version if isinstance(version, int) else None,
-            shelf=dict(shelf.details) if shelf is not None else None,
+            shelf=shelf_json,
             fix=None if fix is None else FixVerdictPublic(
                 status=fix.status,
                 reasons=[ReasonPublic(code=r.code, message=r.message) for r in fix.reasons],
@@ -224,11 +223,25 @@ class ErrorPublic(BaseModel):
     details: list[ErrorDetail] | None = None
 
 
+def _shelf_json(shelf: Verification) -> dict[str, Any]:
+    """The shelf check's JSON as the API has always shown it: its details with
+    ``rules_version`` just before ``fixture_type``, where the intake once stamped both.
+    The version is the verification's own field; rows stored while it was also copied into
+    the details carry it there already, and rows judged before rule sets (no
+    ``fixture_type``, no version) show neither."""
+    details = dict(shelf.details)
+    if "rules_version" in details or ("fixture_type" not in details
+                                      and shelf.rules_version is None):
+        return details
+    shown: dict[str, Any] = {}
+    for key, value in details.items():
+        if key == "fixture_type":
+            shown["rules_version"] = shelf.rules_version
+        shown[key] = value
+    shown.setdefault("rules_version", shelf.rules_version)
+    return shown
+
+
 def _finite(value: Any) -> float | None:
     """JSON has no infinity or NaN: a measurement that isn't a finite number is null."""
     return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
-
-
-def _latest(checkin: Checkin, checker: str) -> Verification | None:
-    found = [v for v in checkin.verifications if v.checker == checker]
-    return found[-1] if found else None

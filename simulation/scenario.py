@@ -26,6 +26,7 @@ from simulation.fraud import FraudInjector
 from simulation.leads import build_leads
 from vision.photo_reuse import PhotoUse, build_index, photo_reuse_verdict, reused_mask
 from visitproof.errors import InvalidValue
+from visitproof.reasons import ReasonCode, combined_status, status_for
 from visitproof.records import CheckinStatus, Lead, LeadTouch
 
 # Monday 5 October 2026, 00:00 in Asia/Shanghai.
@@ -160,8 +161,12 @@ def judge(frame: gpd.GeoDataFrame, policy: FixIntegrityPolicy,
     out = frame.copy()
     out["fix_status"] = verdict["status"].to_numpy()
     out["photo_reused"] = reused
-    status = np.where(reused, CheckinStatus.REJECTED.value, verdict["status"].to_numpy())
-    out["status"] = status
+    fix_status = verdict["status"].to_numpy()
+    # A check-in's status combines its checks' (a few distinct pairs: combined once each).
+    reuse = {False: status_for([]), True: status_for([ReasonCode.PHOTO_REUSED])}
+    combined = {(fix, r): combined_status(CheckinStatus(fix), reuse[r]).value
+                for fix in set(fix_status) for r in (False, True)}
+    out["status"] = [combined[fix, bool(r)] for fix, r in zip(fix_status, reused, strict=True)]
     out["codes"] = ["|".join((*codes, *(("PHOTO_REUSED",) if r else ())))
                     for codes, r in zip(verdict["codes"], reused, strict=True)]
     out["fix_risk"] = verdict["risk"].to_numpy()

@@ -24,10 +24,10 @@ import pandas as pd
 
 from simulation.scenario import Simulation
 from visitproof.errors import InvalidInput
+from visitproof.reasons import ReasonCode, status_for
 from visitproof.records import (
     ActionOutcome,
     Checkin,
-    CheckinStatus,
     Commitment,
     GpsFix,
     NextAction,
@@ -35,7 +35,7 @@ from visitproof.records import (
     Tenant,
     Verification,
 )
-from visitproof.store import Repository, open_database
+from visitproof.store import Store, open_database
 
 SIMULATION_FOLDER = "simulation"
 
@@ -64,11 +64,13 @@ def checkin_records(sim: Simulation) -> tuple[list[Checkin], list[ActionOutcome]
                      "submit_delay_s": _finite(row.submit_delay_s),
                      "clock_skew_s": _finite(row.clock_skew_s),
                      "speed_kmh": _finite(row.speed_kmh)})
+        # The message was written by vision.photo_reuse (reason(PHOTO_REUSED, ...)) when the
+        # frame was judged; only its text is in the frame.
+        reuse = ((Reason(code=ReasonCode.PHOTO_REUSED.value, message=row.photo_reuse_message),)
+                 if reused else ())
         photo_verdict = Verification(
             checkin_id=checkin_id, checker="photo_reuse",
-            status=CheckinStatus.REJECTED if reused else CheckinStatus.VERIFIED,
-            reasons=(Reason(code="PHOTO_REUSED", message=row.photo_reuse_message),)
-            if reused else (),
+            status=status_for(r.code for r in reuse), reasons=reuse,
             model_version=None, policy_version="photo-reuse/1", verified_at=now)
         checkins.append(Checkin(
             tenant_id=tenant, id=checkin_id, rep_id=row.rep_id, customer_id=row.customer_id,
@@ -108,22 +110,23 @@ def write_store(sim: Simulation, database_url: str, *, tenant_name: str | None =
         database.migrate()
         checkins, outcomes = checkin_records(sim)
         with database.begin() as connection:
-            repo = Repository(connection, config.tenant)
-            if repo.checkins(limit=1):
+            store = Store(connection, config.tenant)
+            reference, crm = store.reference, store.crm
+            if store.checkins.find(limit=1):
                 raise InvalidInput(f"tenant {config.tenant!r} already has check-ins; simulate "
                                    "into a fresh --data-dir")
-            repo.put_tenant(Tenant(id=config.tenant, name=tenant_name or config.tenant,
-                                   timezone=timezone, created_at=config.start))
-            repo.put_teams(company.teams)
-            repo.put_territories(company.territories)
-            repo.put_reps(company.reps)
-            repo.put_customers(company.customers)
-            repo.put_contacts(company.contacts)
-            repo.put_products(company.products)
-            repo.put_leads(sim.leads)
-            repo.put_lead_touches(sim.touches)
-            repo.add_checkins(checkins)
-            repo.add_action_outcomes(outcomes)
+            reference.put_tenant(Tenant(id=config.tenant, name=tenant_name or config.tenant,
+                                        timezone=timezone, created_at=config.start))
+            reference.put_teams(company.teams)
+            reference.put_territories(company.territories)
+            reference.put_reps(company.reps)
+            reference.put_customers(company.customers)
+            crm.put_contacts(company.contacts)
+            reference.put_products(company.products)
+            crm.put_leads(sim.leads)
+            crm.put_lead_touches(sim.touches)
+            store.checkins.add_many(checkins)
+            crm.add_action_outcomes(outcomes)
     finally:
         database.dispose()
     return {"reps": len(company.reps), "customers": len(company.customers),

@@ -246,9 +246,9 @@ def make_upload_meta(now: datetime | None = None, *, checkin_id: uuid.UUID | Non
 
 
 def stored_fix(checkin: Checkin) -> StoredFix:
-    """What ``Repository.fix_history`` should read back for a whole stored ``checkin``: its
+    """What ``Checkins.fix_history`` should read back for a whole stored ``checkin``: its
     fix, status and the reason codes of its latest ``fix`` verification."""
-    fix_checks = [v for v in checkin.verifications if v.checker == "fix"]
-    codes = tuple(r.code for r in fix_checks[-1].reasons) if fix_checks else None
+    fix_check = checkin.latest("fix")
+    codes = tuple(r.code for r in fix_check.reasons) if fix_check is not None else None
     return StoredFix(checkin_id=checkin.id, fix=checkin.fix, status=checkin.status,
                      fix_reason_codes=codes)

@@ -1,4 +1,5 @@
-"""Shared fixtures: a real SQLite store in a temporary folder, and the real-data folder."""
+"""Shared fixtures: a real SQLite store in a temporary folder, the real-data folder, and the
+API over a seeded store (:mod:`tests.api_harness`, for the serving and application tests)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.builders import TENANT, make_tenant
-from visitproof.store import Database, Repository, open_database
+from visitproof.store import Database, Store, open_database
+
+pytest_plugins = ["tests.api_harness"]
 
 REAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 
@@ -20,7 +23,7 @@ def database(tmp_path: Path) -> Iterator[Database]:
                        create_dir=True)
     db.migrate()
     with db.begin() as connection:
-        Repository(connection, TENANT).put_tenant(make_tenant())
+        Store(connection, TENANT).reference.put_tenant(make_tenant())
     yield db
     db.dispose()
 

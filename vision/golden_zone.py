@@ -16,9 +16,9 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from vision.reasons import ShelfReasonCode, reason
 from vision.shelf_geometry import ShelfLayout
 from visitproof.errors import InvalidInput
+from visitproof.reasons import ReasonCode, reason
 from visitproof.records import Reason
 
 _DEFAULT_ROWS: Mapping[int, tuple[int, ...]] = MappingProxyType({
@@ -205,9 +205,9 @@ def _reasons(placements: Sequence[FeaturedPlacement],
     zone = "-".join(str(r) for r in golden_rows) if golden_rows else "none"
     for placement in placements:
         if placement.absent:
-            reasons.append(reason(ShelfReasonCode.FEATURED_ABSENT, sku=placement.sku))
+            reasons.append(reason(ReasonCode.FEATURED_ABSENT, sku=placement.sku))
         elif placement.facings_in_zone == 0:
             rows = ", ".join(str(r) for r in placement.rows) or "none detected"
-            reasons.append(reason(ShelfReasonCode.FEATURED_NOT_IN_GOLDEN_ZONE,
+            reasons.append(reason(ReasonCode.FEATURED_NOT_IN_GOLDEN_ZONE,
                                   sku=placement.sku, zone=zone, rows=rows))
     return reasons

@@ -24,7 +24,7 @@ import numpy as np
 
 from vision.perceptual_hash import hamming
 from vision.photo_index import MAX_GUARANTEED_DISTANCE, PhotoHashIndex
-from vision.reasons import ShelfReasonCode, reason
+from visitproof.reasons import ReasonCode, reason
 from visitproof.records import Reason
 from visitproof.values import require_utc
 
@@ -95,13 +95,13 @@ class PhotoHistory:
             if use.checkin_id == checkin_id or use.submitted_at >= submitted_at:
                 continue
             if use.customer_id != customer_id:
-                reasons.append(reason(ShelfReasonCode.PHOTO_NEAR_DUPLICATE,
+                reasons.append(reason(ReasonCode.PHOTO_NEAR_DUPLICATE,
                                       date=f"{use.submitted_at:%Y-%m-%d}",
                                       checkin=use.checkin_id))
                 break
         last = self._last_accepted_before(customer_id, submitted_at, checkin_id)
         if last is not None and hamming(last.phash, phash) <= policy.stale_distance:
-            reasons.append(reason(ShelfReasonCode.PHOTO_STALE_SHELF,
+            reasons.append(reason(ReasonCode.PHOTO_STALE_SHELF,
                                   date=f"{last.submitted_at:%Y-%m-%d}"))
         return reasons
 

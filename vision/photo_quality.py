@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.reasons import ShelfReasonCode, reason
+from visitproof.reasons import ReasonCode, reason
 from visitproof.records import Reason
 
 _MEASURE_LONG_SIDE = 640
@@ -69,15 +69,15 @@ def assess_quality(pixels: npt.NDArray[np.uint8], original_size: tuple[int, int]
     reasons: list[Reason] = []
     original_width, original_height = original_size
     if min(original_width, original_height) < policy.min_short_side:
-        reasons.append(reason(ShelfReasonCode.PHOTO_LOW_RESOLUTION, width=original_width,
+        reasons.append(reason(ReasonCode.PHOTO_LOW_RESOLUTION, width=original_width,
                               height=original_height, minimum=policy.min_short_side))
     if mean_brightness < policy.min_mean_brightness:
-        reasons.append(reason(ShelfReasonCode.PHOTO_TOO_DARK, mean=mean_brightness))
+        reasons.append(reason(ReasonCode.PHOTO_TOO_DARK, mean=mean_brightness))
     elif washed_out > policy.max_washed_out_share:
-        reasons.append(reason(ShelfReasonCode.PHOTO_OVEREXPOSED, share=washed_out))
+        reasons.append(reason(ReasonCode.PHOTO_OVEREXPOSED, share=washed_out))
     elif sharpness < policy.min_sharpness:
         # Only judged on a usable exposure: a black frame is also "flat".
-        reasons.append(reason(ShelfReasonCode.PHOTO_BLURRY, score=sharpness,
+        reasons.append(reason(ReasonCode.PHOTO_BLURRY, score=sharpness,
                               minimum=policy.min_sharpness))
     return QualityReport(sharpness=sharpness, mean_brightness=mean_brightness,
                          washed_out_share=washed_out, reasons=tuple(reasons))

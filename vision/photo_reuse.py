@@ -3,10 +3,10 @@
 A re-used photo is a fake visit, the most common fraud. This module compares digests only;
 near-duplicates (re-encoded, cropped) need perceptual hashing, which comes with the photo
 integrity work. Pure functions over an index the caller builds from the tenant's stored
-photos (``Repository.checkins_with_photo`` or a whole-tenant scan).
+photos (``Checkins.with_photo`` in the store, or a whole-tenant scan).
 
-Reason code: ``PHOTO_REUSED`` (reject), defined with the other photo codes in
-:mod:`vision.reasons`.
+Reason code: ``PHOTO_REUSED`` (reject), defined with every other code in
+:mod:`visitproof.reasons`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from vision.reasons import ShelfReasonCode, reason
+from visitproof.reasons import ReasonCode, reason, status_for
 from visitproof.records import CheckinStatus, Reason
 from visitproof.values import require_utc
 
@@ -64,11 +64,11 @@ def photo_reuse_verdict(checkin_id: str, photo_sha256: str, submitted_at: dateti
                     if use.checkin_id != checkin_id
                     and (use.submitted_at, use.checkin_id) < (submitted_at, checkin_id))
     if not earlier:
-        return PhotoReuseVerdict(status=CheckinStatus.VERIFIED, reasons=(), earlier_uses=())
+        return PhotoReuseVerdict(status=status_for([]), reasons=(), earlier_uses=())
     first = earlier[0]
-    found = reason(ShelfReasonCode.PHOTO_REUSED,
+    found = reason(ReasonCode.PHOTO_REUSED,
                    date=f"{first.submitted_at:%Y-%m-%d %H:%M} UTC", checkin=first.checkin_id)
-    return PhotoReuseVerdict(status=CheckinStatus.REJECTED, reasons=(found,),
+    return PhotoReuseVerdict(status=status_for([found.code]), reasons=(found,),
                              earlier_uses=earlier)
 
 

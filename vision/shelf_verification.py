@@ -2,17 +2,23 @@
 
 decode (reduced size, EXIF orientation) → quality gate → detect → shelf rows → identify the
 featured SKUs' facings → golden-zone verdict. A photo that can't be read is a ``rejected``
-verdict with the file's problem as the reason, not an exception: the rep gets an answer
-either way. Re-use checks need the tenant's history and are added by the caller
-(:func:`with_extra_reasons`).
+verdict with the file's problem as its ``photo_problem`` and only reason, not an exception:
+the rep gets an answer either way. Re-use checks need the tenant's history and are added by
+the caller (:func:`with_extra_reasons`).
+
+The verdict's JSON (:meth:`ShelfVerdict.as_json`, the API's and the stored ``shelf``
+verification's) is read back by :meth:`ShelfVerdict.from_json`, so the annotated photo draws
+the stored verdict, not a re-computed one.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import cv2
 import numpy as np
@@ -20,16 +26,25 @@ import numpy as np
 from vision.detector import Detections, ShelfDetector
 from vision.golden_zone import FeaturedPlacement, GoldenZonePolicy, golden_zone_verdict
 from vision.perceptual_hash import perceptual_hash
-from vision.photo_decode import DecodedPhoto, DecodeLimits, PhotoRejected, decode_photo
+from vision.photo_decode import (
+    DecodedPhoto,
+    DecodeLimits,
+    PhotoProblem,
+    PhotoRejected,
+    decode_photo,
+)
 from vision.photo_exif import PhotoExif, read_exif
 from vision.photo_quality import QualityPolicy, QualityReport, assess_quality
 from vision.product_features import scene_balance
 from vision.product_gallery import ProductGallery
-from vision.reasons import ShelfReasonCode, reason, status_for
 from vision.shelf_geometry import GeometryPolicy, ShelfLayout, shelf_layout
-from visitproof.records import CheckinStatus, Reason
+from visitproof.reasons import ReasonCode, reason, status_for
+from visitproof.records import CheckinStatus, Reason, Verification
 
 CLASS_NAMES = ("product", "shelf", "price_tag")
+_PHOTO_PROBLEMS = frozenset(problem.value for problem in PhotoProblem)
+_QUALITY_CODES = frozenset({ReasonCode.PHOTO_LOW_RESOLUTION, ReasonCode.PHOTO_BLURRY,
+                            ReasonCode.PHOTO_TOO_DARK, ReasonCode.PHOTO_OVEREXPOSED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +72,12 @@ class ProductBox:
 
 @dataclass(frozen=True, slots=True)
 class ShelfVerdict:
-    """The shelf part of a check-in's verdict (what the upload endpoint returns)."""
+    """The shelf part of a check-in's verdict (what the upload endpoint returns).
+
+    ``photo_problem`` is why the file couldn't be read at all (None: it was decoded); such a
+    verdict is ``rejected`` with that one reason and measures nothing. ``image_size`` is the
+    original (width, height) in pixels; boxes are xyxy pixels of the original photo.
+    """
 
     status: CheckinStatus
     reasons: tuple[Reason, ...]
@@ -73,9 +93,24 @@ class ShelfVerdict:
     model_version: str | None = None
     policy_version: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    photo_problem: Reason | None = None
+
+    @property
+    def unreadable(self) -> bool:
+        """Whether the photo couldn't be decoded (nothing in it was judged)."""
+        return self.photo_problem is not None
+
+    def to_verification(self, checkin_id: UUID, verified_at: datetime) -> Verification:
+        """A ``Verification(checker="shelf")`` record carrying this verdict (its JSON as the
+        details); ``verified_at`` is UTC."""
+        return Verification(
+            checkin_id=checkin_id, checker="shelf", status=self.status, reasons=self.reasons,
+            model_version=self.model_version, policy_version=self.policy_version or "",
+            verified_at=verified_at, details=self.as_json())
 
     def as_json(self) -> dict[str, Any]:
-        """The JSON object of the API and ``verify-photo --json`` (stable field names)."""
+        """The JSON object of the API and ``verify-photo --json`` (stable field names; read
+        back by :meth:`from_json`)."""
         return {
             "status": self.status.value,
             "reasons": [{"code": r.code, "message": r.message} for r in self.reasons],
@@ -102,6 +137,45 @@ class ShelfVerdict:
             "policy_version": self.policy_version,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }
+
+    @classmethod
+    def from_json(cls, payload: Mapping[str, Any]) -> ShelfVerdict:
+        """The verdict of :meth:`as_json`'s object (numbers as rounded there; keys it doesn't
+        know, such as a stored verification's ``rules_version``, are ignored). The JSON has
+        no perceptual hash (None here), and no field for ``photo_problem``: a verdict without
+        an image size whose first reason is a file problem had an unreadable photo."""
+        reasons = tuple(Reason(code=r["code"], message=r["message"])
+                        for r in payload["reasons"])
+        size = payload.get("image_size")
+        exif, quality = payload.get("exif"), payload.get("quality")
+        return cls(
+            status=CheckinStatus(payload["status"]), reasons=reasons,
+            featured=tuple(FeaturedPlacement(sku=f["sku"], facings_in_zone=f["facings_in_zone"],
+                                             facings_elsewhere=f["facings_elsewhere"],
+                                             rows=tuple(f["rows"]))
+                           for f in payload.get("featured", ())),
+            golden_zone_rows=tuple(payload.get("golden_zone_rows", ())),
+            share_in_zone=payload.get("share_in_zone"),
+            detections=tuple(ProductBox(label=d["label"], box=_box(d["box"]),
+                                        score=d["score"], sku=d.get("sku"),
+                                        row=d.get("row", 0), bay=d.get("bay", -1))
+                             for d in payload.get("detections", ())),
+            rows_per_bay=tuple(payload.get("rows_per_bay", ())),
+            image_size=(int(size[0]), int(size[1])) if size else None,
+            exif=None if exif is None else PhotoExif(
+                captured_local=_time(exif.get("captured_local")),
+                captured_at=_time(exif.get("captured_at")),
+                gps_time=_time(exif.get("gps_time")), lat=exif.get("lat"),
+                lon=exif.get("lon"), problems=tuple(exif.get("problems", ()))),
+            quality=None if quality is None else QualityReport(
+                sharpness=quality["sharpness"], mean_brightness=quality["mean_brightness"],
+                washed_out_share=quality["washed_out_share"],
+                reasons=tuple(r for r in reasons if r.code in _QUALITY_CODES)),
+            model_version=payload.get("model_version"),
+            policy_version=payload.get("policy_version"),
+            timings_ms=dict(payload.get("timings_ms") or {}),
+            photo_problem=(reasons[0] if not size and reasons
+                           and reasons[0].code in _PHOTO_PROBLEMS else None))
 
 
 def verify_shelf_photo(data: bytes, *, detector: ShelfDetector, gallery: ProductGallery,
@@ -148,20 +222,20 @@ def judge_pixels(photo: DecodedPhoto, exif: PhotoExif, *, detector: ShelfDetecto
     timings["quality"] = _ms(step)
     step = time.perf_counter()
     reasons: list[Reason] = list(quality.reasons)
-    reasons += [reason(ShelfReasonCode(code)) for code in exif.problems
-                if code in ShelfReasonCode.__members__]
+    reasons += [reason(ReasonCode(code)) for code in exif.problems
+                if code in ReasonCode.__members__]
     unknown = [sku for sku in featured if sku not in gallery.skus]
-    reasons += [reason(ShelfReasonCode.FEATURED_UNKNOWN_SKU, sku=sku) for sku in unknown]
+    reasons += [reason(ReasonCode.FEATURED_UNKNOWN_SKU, sku=sku) for sku in unknown]
     placements: tuple[FeaturedPlacement, ...] = ()
     golden_rows: tuple[int, ...] = ()
     share: float | None = None
     if not layout.found:
-        reasons.append(reason(ShelfReasonCode.NO_SHELF_FOUND))
+        reasons.append(reason(ReasonCode.NO_SHELF_FOUND))
     else:
         if _featured_in_cut_bay(layout, skus, featured):
             # Rows count from the top (and heights from the fixture's extent): with the top
             # outside the frame, "row 2" is a guess, and a guess must not decide a bonus.
-            reasons.append(reason(ShelfReasonCode.FIXTURE_CUT_OFF))
+            reasons.append(reason(ReasonCode.FIXTURE_CUT_OFF))
         verdict = golden_zone_verdict(layout, skus, [s for s in featured if s not in unknown],
                                       policies.golden_zone)
         placements, golden_rows, share = verdict.featured, verdict.golden_rows, \
@@ -170,7 +244,7 @@ def judge_pixels(photo: DecodedPhoto, exif: PhotoExif, *, detector: ShelfDetecto
     timings["verdict"] = _ms(step)
     timings["total"] = sum(timings.values())
     return ShelfVerdict(
-        status=status_for(reasons), reasons=tuple(reasons), featured=placements,
+        status=status_for(r.code for r in reasons), reasons=tuple(reasons), featured=placements,
         golden_zone_rows=golden_rows, share_in_zone=share,
         detections=_boxes(detections, layout, skus, photo.scale),
         rows_per_bay=layout.rows_per_bay, image_size=photo.original_size,
@@ -184,7 +258,7 @@ def with_extra_reasons(verdict: ShelfVerdict, extra: Sequence[Reason]) -> ShelfV
     if not extra:
         return verdict
     reasons = (*verdict.reasons, *extra)
-    return replace(verdict, reasons=reasons, status=status_for(reasons))
+    return replace(verdict, reasons=reasons, status=status_for(r.code for r in reasons))
 
 
 def _identify(photo: DecodedPhoto, layout: ShelfLayout, gallery: ProductGallery,
@@ -247,11 +321,11 @@ def _unreadable(rejected: PhotoRejected, detector: ShelfDetector, policies: Shel
                 timings: dict[str, float], started: float) -> ShelfVerdict:
     timings["decode"] = _ms(started)
     timings["total"] = timings["decode"]
-    code = ShelfReasonCode(rejected.code)
-    return ShelfVerdict(status=CheckinStatus.REJECTED,
-                        reasons=(reason(code, detail=rejected.message),),
+    problem = reason(ReasonCode(rejected.code), detail=rejected.message)
+    return ShelfVerdict(status=status_for([problem.code]), reasons=(problem,),
                         model_version=detector.model_version,
-                        policy_version=policies.golden_zone.version, timings_ms=timings)
+                        policy_version=policies.golden_zone.version, timings_ms=timings,
+                        photo_problem=problem)
 
 
 def _scaled(box: Any, factor: float) -> tuple[float, float, float, float]:
@@ -265,3 +339,12 @@ def _ms(since: float) -> float:
 
 def _iso(value: Any) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def _time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _box(values: Sequence[float]) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = values
+    return (x0, y0, x1, y1)

@@ -4,6 +4,8 @@
     ├── InvalidInput            bad input from a user, a file or a request (-> 4xx, exit 2)
     │   ├── InvalidValue        one field failed validation (code, field, message)
     │   └── ImportRejected      a whole file refused, with every bad row listed
+    ├── Conflict                the input contradicts what is stored (-> 409)
+    │   └── CheckinIdConflict   a check-in id already used with another body
     └── StoreError              the store can't be used (-> 503, exit 3)
         ├── StoreLocked         another process holds the database lock
         ├── StoreCorrupt        the file is not a database, or its schema is unknown
@@ -75,6 +77,18 @@ class ImportRejected(InvalidInput):
         )
         self.source = source
         self.errors = errors
+
+
+class Conflict(VisitproofError):
+    """The input contradicts what is already stored; ``code`` names which record."""
+
+    code = "CONFLICT"
+
+
+class CheckinIdConflict(Conflict):
+    """A check-in id already submitted with a different body (a retry must repeat the body)."""
+
+    code = "CHECKIN_ID_CONFLICT"
 
 
 class StoreError(VisitproofError):

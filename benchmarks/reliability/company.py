@@ -23,7 +23,7 @@ from PIL import Image
 
 from serving.auth import Role, issue_token
 from visitproof.records import Customer, CustomerType, GeoPoint, Rep, Team, Tenant, Tier
-from visitproof.store import Repository, open_database
+from visitproof.store import ReferenceData, open_database
 
 TENANT = "acme"
 OTHER_TENANT = "globex"
@@ -70,7 +70,7 @@ def seed_company(data_dir: Path, *, reps: int = 150) -> Company:
         teams = sorted({f"t{n // TEAM_SIZE}" for n in range(reps)})
         now = datetime.now(UTC)
         with database.begin() as connection:
-            acme = Repository(connection, TENANT)
+            acme = ReferenceData(connection, TENANT)
             acme.put_tenant(Tenant(id=TENANT, name="Acme", created_at=now))
             acme.put_teams([Team(tenant_id=TENANT, id=team, name=f"Team {team}")
                             for team in teams])
@@ -81,7 +81,7 @@ def seed_company(data_dir: Path, *, reps: int = 150) -> Company:
                          type=CustomerType.SUPERMARKET, tier=Tier.A,
                          location=_point(*_customer_position(n)), geofence_radius_m=150.0,
                          assigned_rep_ids=(rep,)) for n, rep in enumerate(rep_ids)])
-            globex = Repository(connection, OTHER_TENANT)
+            globex = ReferenceData(connection, OTHER_TENANT)
             globex.put_tenant(Tenant(id=OTHER_TENANT, name="Globex", created_at=now))
             globex.put_reps([Rep(tenant_id=OTHER_TENANT, id="g1", name="Rep g1")])
             globex.put_customers([Customer(

@@ -16,7 +16,7 @@ store is read directly:
 
 Orphan photo files (written before a transaction that the kill stopped) and ``.incoming-*``
 temporary files (a kill mid-write) are counted: they are harmless by design (see
-:mod:`serving.checkin_intake`) and never referenced. Exits 1 when a check fails.
+:mod:`application.checkin_intake`) and never referenced. Exits 1 when a check fails.
 
     python -m benchmarks.reliability.crash_durability --uploads 500 --kills 10 --seed 11
 """
@@ -46,7 +46,7 @@ import sqlalchemy as sa
 from benchmarks.reliability.company import TENANT, Company, seed_company, upload
 from benchmarks.reliability.live_server import LiveServer
 from serving.schemas import VerdictPublic
-from visitproof.store import PhotoStore, Repository, open_database
+from visitproof.store import Checkins, PhotoStore, open_database
 from visitproof.store.tables import checkins, verifications
 
 
@@ -141,20 +141,21 @@ def audit_store(company: Company, plan_size: int, outcome: Outcome) -> Audit:
     referenced: set[str] = set()
     try:
         with database.connect() as connection:
-            repository = Repository(connection, TENANT)
+            stored = Checkins(connection, TENANT)
             for n in range(plan_size):
                 checkin_id = uuid.UUID(int=n + 1)
-                checkin = repository.checkin(checkin_id)
+                checkin = stored.get(checkin_id)
                 if checkin is None:
                     audit.problems.append(f"upload {n}: not stored")
                     continue
                 audit.stored += 1
                 referenced.add(checkin.photo_sha256)
                 checkers = sorted(v.checker for v in checkin.verifications)
-                exists, fingerprint = repository.upload_fingerprint(checkin_id)
+                upload = stored.upload_fingerprint(checkin_id)
+                fingerprint = upload.fingerprint if upload is not None else None
                 photo_ok = photos.exists(checkin.photo_sha256) and hashlib.sha256(
                     photos.get(checkin.photo_sha256)).hexdigest() == checkin.photo_sha256
-                if checkers == ["fix", "shelf"] and exists and fingerprint and photo_ok:
+                if checkers == ["fix", "shelf"] and fingerprint and photo_ok:
                     audit.whole += 1
                 else:
                     audit.problems.append(f"upload {n}: half-written (verifications "

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from application.settings import build_settings
 from serving.app import create_app
-from visitproof.settings import build_settings
 
 
 def app() -> FastAPI:

@@ -28,7 +28,7 @@ from serving.schemas_crm import (
 )
 from visitproof.errors import InvalidValue, NotFound
 from visitproof.records import ActionOutcome
-from visitproof.store import Repository
+from visitproof.store import Crm, Store
 from visitproof.values import require_not_future, require_text, utc_now
 
 router = APIRouter(prefix="/v1/actions", tags=["actions"])
@@ -61,13 +61,13 @@ def list_actions(
 ) -> ActionsPublic:
     """Next actions of the check-ins the caller may see, earliest due first."""
     with runtime.database.connect() as connection:
-        repository = Repository(connection, user.tenant_id)
-        page, count = repository.next_actions_page(
-            rep_ids=listed_rep_ids(user, repository, rep_id), customer_id=customer_id,
+        store = Store(connection, user.tenant_id)
+        page = store.crm.next_actions_page(
+            rep_ids=listed_rep_ids(user, store.reference, rep_id), customer_id=customer_id,
             done=None if state is None else state is ActionState.DONE,
             due_from=due_from, due_until=due_until, limit=limit, offset=offset)
-    return ActionsPublic(data=[ActionPublic.of(checkin, outcome) for checkin, outcome in page],
-                         count=count)
+    return ActionsPublic(data=[ActionPublic.of(item.checkin, item.outcome)
+                               for item in page.items], count=page.count)
 
 
 @router.post(
@@ -87,9 +87,9 @@ def complete_action(checkin_id: UUID, body: ActionComplete, user: CurrentUser,
     now = utc_now()
     note = None if body.note is None else require_text(body.note, "note")
     with runtime.database.connect() as connection:
-        repository = Repository(connection, user.tenant_id)
-        checkin = repository.checkin(checkin_id)
-        if checkin is None or not can_see(user, checkin, repository):
+        store = Store(connection, user.tenant_id)
+        checkin = store.checkins.get(checkin_id)
+        if checkin is None or not can_see(user, checkin, store.reference):
             raise NotFound(f"no check-in {checkin_id}")
     outcome = ActionOutcome(tenant_id=user.tenant_id, checkin_id=checkin.id,
                             completed_at=body.completed_at, completed_by=user.user_id,
@@ -100,14 +100,14 @@ def complete_action(checkin_id: UUID, body: ActionComplete, user: CurrentUser,
                            f"visit began ({checkin.arrived_at.isoformat()})", code="TIME_ORDER")
     try:
         with runtime.database.begin() as connection:
-            repository = Repository(connection, user.tenant_id)
-            stored = repository.action_outcome(checkin.id)
+            crm = Crm(connection, user.tenant_id)
+            stored = crm.action_outcome(checkin.id)
             if stored is None:
-                repository.add_action_outcome(outcome)
+                crm.add_action_outcome(outcome)
                 return ActionPublic.of(checkin, outcome)
     except IntegrityError:  # a concurrent twin committed first
         with runtime.database.connect() as connection:
-            stored = Repository(connection, user.tenant_id).action_outcome(checkin_id)
+            stored = Crm(connection, user.tenant_id).action_outcome(checkin_id)
         if stored is None:
             raise
     if stored != outcome:

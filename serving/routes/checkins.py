@@ -11,14 +11,14 @@ from pydantic import Json
 
 from serving.annotated_photo import annotated_jpeg
 from serving.auth import CurrentRep, CurrentUser, can_see, listed_rep_ids
-from serving.checkin_intake import photo_format
+from serving.checkin_upload import photo_format, upload_of
 from serving.errors import error_responses
 from serving.query_params import Offset, QueryInstant
 from serving.runtime import RuntimeDep
 from serving.schemas import CheckinMeta, CheckinPublic, CheckinsPublic, VerdictPublic
 from visitproof.errors import InvalidValue, NotFound
 from visitproof.records import Checkin, CheckinStatus
-from visitproof.store import Repository
+from visitproof.store import Store
 from visitproof.values import utc_now
 
 router = APIRouter(prefix="/v1/checkins", tags=["checkins"])
@@ -68,10 +68,10 @@ async def upload_checkin(
     same id answers 409. The rep is the token's user. Only ``rep`` tokens may upload."""
     received_at = utc_now()
     data = await photo.read()  # bounded by the upload limit (serving.upload_limit)
-    submission = await runtime.workers.run(
-        runtime.intake.submit, tenant_id=user.tenant_id, rep_id=user.user_id, meta=meta,
-        photo=data, filename=photo.filename, content_type=photo.content_type,
-        now=received_at)
+    upload = upload_of(meta, tenant_id=user.tenant_id, rep_id=user.user_id, photo=data,
+                       filename=photo.filename, content_type=photo.content_type,
+                       received_at=received_at)
+    submission = await runtime.workers.run(runtime.intake.submit, upload, now=received_at)
     if submission.created:
         runtime.metrics.count_checkin(submission.checkin.status.value)
     else:
@@ -96,12 +96,12 @@ def list_checkins(
     """Check-ins the caller may see, newest departure first: a rep their own, a manager
     their team's, a director or admin the whole tenant."""
     with runtime.database.connect() as connection:
-        repository = Repository(connection, user.tenant_id)
-        page, count = repository.checkins_page(
-            rep_ids=listed_rep_ids(user, repository, rep_id), customer_id=customer_id,
+        store = Store(connection, user.tenant_id)
+        page = store.checkins.page(
+            rep_ids=listed_rep_ids(user, store.reference, rep_id), customer_id=customer_id,
             status=status, departed_from=departed_from, departed_until=departed_until,
             limit=limit, offset=offset)
-    return CheckinsPublic(data=[CheckinPublic.of(c) for c in page], count=count)
+    return CheckinsPublic(data=[CheckinPublic.of(c) for c in page.items], count=page.count)
 
 
 @router.get("/{checkin_id}", response_model=CheckinPublic, responses=_errors(401, 404, 503))
@@ -138,8 +138,8 @@ def get_checkin_photo(
 
 def _visible_checkin(checkin_id: UUID, user: CurrentUser, runtime: RuntimeDep) -> Checkin:
     with runtime.database.connect() as connection:
-        repository = Repository(connection, user.tenant_id)
-        checkin = repository.checkin(checkin_id)
-        if checkin is None or not can_see(user, checkin, repository):
+        store = Store(connection, user.tenant_id)
+        checkin = store.checkins.get(checkin_id)
+        if checkin is None or not can_see(user, checkin, store.reference):
             raise NotFound(f"no check-in {checkin_id}")
     return checkin

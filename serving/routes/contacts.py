@@ -22,7 +22,7 @@ from serving.runtime import Runtime, RuntimeDep
 from serving.schemas_crm import ContactPublic, ContactPut, ContactsPublic
 from visitproof.errors import InvalidValue, NotFound
 from visitproof.records import Contact, Customer, DecisionRole
-from visitproof.store import Repository
+from visitproof.store import ReferenceData, Store
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 
@@ -48,15 +48,16 @@ def list_contacts(
 ) -> ContactsPublic:
     """Contacts of the customers the caller may see, by customer then name."""
     with runtime.database.connect() as connection:
-        repository = Repository(connection, user.tenant_id)
-        visible = visible_rep_ids(user, repository)
+        store = Store(connection, user.tenant_id)
+        visible = visible_rep_ids(user, store.reference)
         if customer_id is not None and _visible_customer(customer_id, visible,
-                                                         repository) is None:
+                                                         store.reference) is None:
             raise NotFound(f"no customer {customer_id!r}")
-        page, count = repository.contacts_page(
+        page = store.crm.contacts_page(
             rep_ids=None if visible is None else sorted(visible), customer_id=customer_id,
             role=role, limit=limit, offset=offset)
-    return ContactsPublic(data=[ContactPublic.of(contact) for contact in page], count=count)
+    return ContactsPublic(data=[ContactPublic.of(contact) for contact in page.items],
+                          count=page.count)
 
 
 @router.post(
@@ -86,18 +87,18 @@ def put_contact(body: ContactPut, user: CurrentUser, runtime: RuntimeDep,
 def _store_contact(contact: Contact, user: User, runtime: Runtime) -> bool:
     """Insert or update ``contact`` in one transaction; whether it existed before."""
     with runtime.database.begin() as connection:
-        repository = Repository(connection, user.tenant_id)
-        _require_customer(contact.customer_id, user, repository)
-        stored = repository.contact(contact.id)
+        store = Store(connection, user.tenant_id)
+        _require_customer(contact.customer_id, user, store.reference)
+        stored = store.crm.contact(contact.id)
         if stored is not None and stored.customer_id != contact.customer_id:
             raise ContactIdConflict(f"contact id {contact.id!r} is already used for another "
                                     "customer; send a new id for a new contact")
-        repository.put_contacts([contact])
+        store.crm.put_contacts([contact])
     return stored is not None
 
 
-def _require_customer(customer_id: str, user: User, repository: Repository) -> Customer:
-    customer = _visible_customer(customer_id, visible_rep_ids(user, repository), repository)
+def _require_customer(customer_id: str, user: User, reference: ReferenceData) -> Customer:
+    customer = _visible_customer(customer_id, visible_rep_ids(user, reference), reference)
     if customer is None:
         raise InvalidValue("customer_id", f"no customer {customer_id!r} among your customers",
                            code="UNKNOWN_CUSTOMER")
@@ -105,9 +106,9 @@ def _require_customer(customer_id: str, user: User, repository: Repository) -> C
 
 
 def _visible_customer(customer_id: str, visible: frozenset[str] | None,
-                      repository: Repository) -> Customer | None:
+                      reference: ReferenceData) -> Customer | None:
     """The customer, if it exists and one of its assigned reps is visible (None: all are)."""
-    customer = repository.customer(customer_id)
+    customer = reference.customer(customer_id)
     if customer is None or (visible is not None
                             and not visible.intersection(customer.assigned_rep_ids)):
         return None

@@ -47,7 +47,7 @@ from serving.schemas_crm import (
 )
 from visitproof.errors import InvalidValue, NotFound
 from visitproof.records import Lead, LeadTouch, Tier, TouchKind
-from visitproof.store import Repository
+from visitproof.store import Crm, Store
 from visitproof.values import require_not_future, require_text, utc_now
 
 router = APIRouter(prefix="/v1/leads", tags=["leads"])
@@ -90,23 +90,23 @@ def create_lead(body: LeadCreate, user: LeadManager, runtime: RuntimeDep,
                 else require_text(body.contact_name, "contact_name", max_length=200))
     try:
         with runtime.database.begin() as connection:
-            repository = Repository(connection, user.tenant_id)
-            stored = repository.lead(lead.id)
+            store = Store(connection, user.tenant_id)
+            stored = store.crm.lead(lead.id)
             if stored is None:
-                if lead.customer_id is not None and repository.customer(
+                if lead.customer_id is not None and store.reference.customer(
                         lead.customer_id) is None:
                     raise InvalidValue("customer_id", f"no customer {lead.customer_id!r} in "
                                        "this tenant", code="UNKNOWN_CUSTOMER")
-                repository.add_lead(lead)
+                store.crm.add_lead(lead)
                 return LeadPublic.of(lead)
-            visible = _can_see(user, stored, repository)
+            visible = _can_see(user, stored, store)
     except IntegrityError:  # a concurrent twin committed first
         with runtime.database.connect() as connection:
-            repository = Repository(connection, user.tenant_id)
-            stored = repository.lead(lead.id)
+            store = Store(connection, user.tenant_id)
+            stored = store.crm.lead(lead.id)
             if stored is None:
                 raise
-            visible = _can_see(user, stored, repository)
+            visible = _can_see(user, stored, store)
     if not visible or _intake(stored) != _intake(lead):
         raise LeadIdConflict(f"lead id {lead.id!r} is already used by another lead; send "
                              "a new id for a new lead")
@@ -133,23 +133,23 @@ def list_leads(
 ) -> LeadsPublic:
     """Leads the caller may see, newest intake first (see the module docstring)."""
     with runtime.database.connect() as connection:
-        repository = Repository(connection, user.tenant_id)
-        rep_ids = [] if unassigned else listed_rep_ids(user, repository, rep_id)
+        store = Store(connection, user.tenant_id)
+        rep_ids = [] if unassigned else listed_rep_ids(user, store.reference, rep_id)
         include_unassigned = user.role is not Role.REP and rep_id is None
-        page, count = repository.leads_page(
+        page = store.crm.leads_page(
             rep_ids=rep_ids, include_unassigned=include_unassigned, tier=tier,
             channel=channel, touched=touched, created_from=created_from,
             created_until=created_until, limit=limit, offset=offset)
-    return LeadsPublic(data=[LeadPublic.of(lead) for lead in page], count=count)
+    return LeadsPublic(data=[LeadPublic.of(lead) for lead in page.items], count=page.count)
 
 
 @router.get("/{lead_id}", response_model=LeadDetailPublic, responses=_errors(401, 404, 503))
 def get_lead(lead_id: str, user: CurrentUser, runtime: RuntimeDep) -> LeadDetailPublic:
     """One lead with its touches; 404 when it is not in the caller's scope."""
     with runtime.database.connect() as connection:
-        repository = Repository(connection, user.tenant_id)
-        lead = _visible_lead(lead_id, user, repository)
-        return LeadDetailPublic.with_touches(lead, repository.touches_of_lead(lead.id))
+        store = Store(connection, user.tenant_id)
+        lead = _visible_lead(lead_id, user, store)
+        return LeadDetailPublic.with_touches(lead, store.crm.touches_of_lead(lead.id))
 
 
 @router.post("/{lead_id}/assign", response_model=LeadPublic,
@@ -161,9 +161,9 @@ def assign_lead(lead_id: str, body: LeadAssign, user: LeadManager,
     manager assigns only to active reps of their own team (422 ``UNKNOWN_REP`` otherwise,
     like a rep who does not exist; ``REP_INACTIVE`` for a rep who left)."""
     with runtime.database.begin() as connection:
-        repository = Repository(connection, user.tenant_id)
-        lead = _visible_lead(lead_id, user, repository)
-        rep = next((r for r in repository.reps() if r.id == body.rep_id), None)
+        store = Store(connection, user.tenant_id)
+        lead = _visible_lead(lead_id, user, store)
+        rep = next((r for r in store.reference.reps() if r.id == body.rep_id), None)
         if rep is None or (user.role is Role.MANAGER and rep.team_id != user.team_id):
             where = "your team" if user.role is Role.MANAGER else "this tenant"
             raise InvalidValue("rep_id", f"no rep {body.rep_id!r} in {where}",
@@ -172,8 +172,8 @@ def assign_lead(lead_id: str, body: LeadAssign, user: LeadManager,
             raise InvalidValue("rep_id", f"rep {rep.id!r} is inactive; assign the lead to an "
                                "active rep", code="REP_INACTIVE")
         if lead.assigned_rep_id != rep.id:
-            repository.assign_lead(lead.id, rep.id, utc_now())
-        stored = repository.lead(lead.id)
+            store.crm.assign_lead(lead.id, rep.id, utc_now())
+        stored = store.crm.lead(lead.id)
     if stored is None:  # pragma: no cover - read inside the transaction that found it
         raise NotFound(f"no lead {lead_id!r}")
     return LeadPublic.of(stored)
@@ -196,26 +196,26 @@ def record_touch(lead_id: str, body: LeadTouchCreate, user: CurrentRep, runtime:
     now = utc_now()
     try:
         with runtime.database.begin() as connection:
-            repository = Repository(connection, user.tenant_id)
-            existing = repository.lead_touch(body.id)
+            store = Store(connection, user.tenant_id)
+            existing = store.crm.lead_touch(body.id)
             if existing is not None and _is_retry(existing, body, lead_id, user):
                 response.status_code = 200
                 return LeadTouchPublic.of(existing)
-            lead = repository.lead(lead_id)
+            lead = store.crm.lead(lead_id)
             if lead is None or lead.assigned_rep_id != user.user_id:
                 raise NotFound(f"no lead {lead_id!r} assigned to you")
             if existing is not None:
                 raise TouchIdConflict(f"touch id {body.id!r} is already used by another "
                                       "touch; send a new id for a new touch")
-            _check_touch(body, lead, user, repository, now)
+            _check_touch(body, lead, user, store, now)
             touch = LeadTouch(tenant_id=user.tenant_id, id=body.id, lead_id=lead.id,
                               rep_id=user.user_id, kind=body.kind, at=body.at,
                               checkin_id=body.checkin_id)
-            repository.add_lead_touch(touch)
+            store.crm.add_lead_touch(touch)
             return LeadTouchPublic.of(touch)
     except IntegrityError:  # a concurrent twin committed first
         with runtime.database.connect() as connection:
-            existing = Repository(connection, user.tenant_id).lead_touch(body.id)
+            existing = Crm(connection, user.tenant_id).lead_touch(body.id)
         if existing is None:
             raise
         if not _is_retry(existing, body, lead_id, user):
@@ -225,7 +225,7 @@ def record_touch(lead_id: str, body: LeadTouchCreate, user: CurrentRep, runtime:
         return LeadTouchPublic.of(existing)
 
 
-def _check_touch(body: LeadTouchCreate, lead: Lead, user: User, repository: Repository,
+def _check_touch(body: LeadTouchCreate, lead: Lead, user: User, store: Store,
                  now: datetime) -> None:
     """The rules a touch must meet beyond its fields' types (422 with a code each)."""
     if body.kind is TouchKind.VISIT and body.checkin_id is None:
@@ -239,7 +239,7 @@ def _check_touch(body: LeadTouchCreate, lead: Lead, user: User, repository: Repo
         raise InvalidValue("at", f"{body.at.isoformat()} is before the lead was taken in "
                            f"({lead.created_at.isoformat()})", code="TIME_ORDER")
     if body.checkin_id is not None:
-        checkin = repository.checkin(body.checkin_id)
+        checkin = store.checkins.get(body.checkin_id)
         if checkin is None or checkin.rep_id != user.user_id:
             raise InvalidValue("checkin_id", f"no check-in {body.checkin_id} of yours",
                                code="UNKNOWN_CHECKIN")
@@ -256,8 +256,8 @@ def _intake(lead: Lead) -> tuple[object, ...]:
     return lead.channel, lead.tier, lead.customer_id, lead.contact_name
 
 
-def _can_see(user: User, lead: Lead, repository: Repository) -> bool:
-    visible = visible_rep_ids(user, repository)
+def _can_see(user: User, lead: Lead, store: Store) -> bool:
+    visible = visible_rep_ids(user, store.reference)
     if visible is None:
         return True
     if lead.assigned_rep_id is None:
@@ -265,8 +265,8 @@ def _can_see(user: User, lead: Lead, repository: Repository) -> bool:
     return lead.assigned_rep_id in visible
 
 
-def _visible_lead(lead_id: str, user: User, repository: Repository) -> Lead:
-    lead = repository.lead(lead_id)
-    if lead is None or not _can_see(user, lead, repository):
+def _visible_lead(lead_id: str, user: User, store: Store) -> Lead:
+    lead = store.crm.lead(lead_id)
+    if lead is None or not _can_see(user, lead, store):
         raise NotFound(f"no lead {lead_id!r}")
     return lead

@@ -26,11 +26,11 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from fastapi import APIRouter, Query, Response
 
-from geo.coverage import coverage_status, gaps_from_status
+from application import reports
+from application.reports import tenant_period, tenant_timezone
+from geo.coverage import gaps_from_status
 from geo.overlap_outputs import (
-    OverlapInputs,
     OverlapReport,
-    build_overlap_report,
     customers_geojson,
     footprints_geojson,
     gap_to_dict,
@@ -38,14 +38,10 @@ from geo.overlap_outputs import (
     report_to_dict,
     routes_geojson,
 )
-from geo.routes import calendar_weeks, local_days, metric_crs
-from geo.store_reader import overlap_inputs
 from geo.territory_overlap import OverlapPolicy
-from phi.periods import parse_period
-from phi.report import PhiReport, build_report
+from phi.report import PhiReport
 from phi.report_export import report_to_csv
 from phi.report_export import report_to_dict as phi_report_to_dict
-from phi.store_reader import tables_from_store
 from phi.tables import PhiTables
 from serving.auth import CurrentUser, Role, User, require_role, visible_rep_ids
 from serving.errors import error_responses
@@ -53,11 +49,8 @@ from serving.query_params import Offset, QueryInstant
 from serving.runtime import Runtime, RuntimeDep
 from serving.schemas import ReasonPublic
 from serving.schemas_reports import CoverageGapPublic, CoverageGapsPublic, PhiReportPublic
-
-# The CLI's store reader and local-day helpers: one reading for the CLI and the API.
-# (They would sit better in a public geo/ store reader, like phi/store_reader.py.)
 from visitproof.errors import InvalidInput, InvalidValue, NotFound
-from visitproof.store import Repository
+from visitproof.store import ReferenceData
 from visitproof.values import require_utc, utc_now
 
 router = APIRouter(prefix="/v1", tags=["reports"])
@@ -116,15 +109,12 @@ def phi_report(user: User, runtime: Runtime, *, period: str, team: str | None,
                now: datetime | None, trend: int = 6) -> PhiReport:
     """The PHI report of ``period`` for ``user``'s scope (see the module docstring)."""
     with runtime.database.connect() as connection:
-        timezone = Repository(connection, user.tenant_id).require_tenant().timezone
         try:
-            parsed = parse_period(period, timezone)
+            parsed = tenant_period(connection, user.tenant_id, period)
         except InvalidInput as error:
             raise InvalidValue("period", error.message, code=error.code) from None
-        tables = tables_from_store(connection, user.tenant_id)
-    tables, team = _phi_scope(user, tables, team)
-    report = build_report(tables, period=parsed, now=_now(now), team=team,
-                          trend_length=trend)
+        report = reports.phi_report(connection, user.tenant_id, parsed, now=_now(now),
+                                    team=team, trend=trend, scope=partial(_phi_scope, user))
     if user.role is Role.REP:
         # Computed from the rep's data alone, a "team" or "region" row would be the rep's
         # own figures under the team's name: leave those levels out.
@@ -205,31 +195,10 @@ def overlap_reports(user: User, runtime: Runtime, *, first: date, last: date,
         raise InvalidValue("to", f"at most {MAX_OVERLAP_DAYS} days at a time, got "
                            f"{(last - first).days + 1}", code="PERIOD_TOO_LONG")
     with runtime.database.connect() as connection:
-        repository = Repository(connection, user.tenant_id)
-        timezone = repository.require_tenant().timezone
-        visible = visible_rep_ids(user, repository)
-        whole = local_days(first, last, ZoneInfo(timezone))
-        judged_at = min(whole.end, _now(now))
-        inputs = overlap_inputs(connection, user.tenant_id, until=whole.end)
-    if inputs.sites.frame.empty:
-        raise InvalidInput("the tenant has no customers yet: nothing to map",
-                           code="EMPTY_INPUT")
-    crs = metric_crs(inputs.sites.frame["lon"], inputs.sites.frame["lat"])
-    scoped = _scoped_inputs(inputs, visible)
-    periods = [whole, *(calendar_weeks(whole, timezone) if weekly else [])]
-    reports = []
-    for period in periods:
-        at = min(period.end, judged_at)
-        report = build_overlap_report(scoped, period, at, policy, crs=crs)
-        if visible is not None:
-            # Coverage counts a visit by anyone (another team's too); only the customers
-            # the caller's reps own are shown.
-            status = _owned_by(coverage_status(inputs.sites, inputs.visits, at, policy,
-                                               inputs.rep_territory), visible)
-            report = replace(report, gaps=gaps_from_status(status),
-                             customers=status.drop(columns=["assigned_rep_ids"]))
-        reports.append(report)
-    return reports
+        visible = visible_rep_ids(user, ReferenceData(connection, user.tenant_id))
+        return reports.overlap_reports(connection, user.tenant_id, first=first, last=last,
+                                       policy=policy, now=_now(now), weekly=weekly,
+                                       visible=visible)
 
 
 def overlap_geojson(report: OverlapReport) -> dict[str, Any]:
@@ -244,26 +213,6 @@ def overlap_geojson(report: OverlapReport) -> dict[str, Any]:
     features = [{**feature, "properties": {"layer": layer, **feature["properties"]}}
                 for layer, collection in layers for feature in collection["features"]]
     return {"type": "FeatureCollection", "features": features, **summary}
-
-
-def _scoped_inputs(inputs: OverlapInputs, visible: frozenset[str] | None) -> OverlapInputs:
-    if visible is None:
-        return inputs
-    frame = inputs.visits.frame
-    visits = replace(inputs.visits, frame=frame[frame["rep_id"].isin(visible)])
-    return replace(inputs, visits=visits,
-                   rep_territory={r: t for r, t in inputs.rep_territory.items()
-                                  if r in visible},
-                   rep_names={r: n for r, n in inputs.rep_names.items() if r in visible})
-
-
-def _owned_by(status: pd.DataFrame, visible: frozenset[str] | None) -> pd.DataFrame:
-    """The customers (rows of ``coverage_status``) owned by a visible rep; all when
-    ``visible`` is None (customers with no owner included)."""
-    if visible is None:
-        return status
-    owned = [bool(set(owners) & visible) for owners in status["owner_rep_ids"]]
-    return status.loc[owned]
 
 
 # -- coverage gaps -----------------------------------------------------------------------------
@@ -287,15 +236,14 @@ def get_coverage_gaps(
     judged_at = _now(now)
     policy = OverlapPolicy(neglect_days=neglect_days)
     with runtime.database.connect() as connection:
-        visible = visible_rep_ids(user, Repository(connection, user.tenant_id))
-        inputs = overlap_inputs(connection, user.tenant_id, until=judged_at)
-    if rep_id is not None:
-        visible = frozenset({rep_id}) & visible if visible is not None \
-            else frozenset({rep_id})
+        visible = visible_rep_ids(user, ReferenceData(connection, user.tenant_id))
+        if rep_id is not None:
+            visible = frozenset({rep_id}) & visible if visible is not None \
+                else frozenset({rep_id})
+        status = reports.coverage(connection, user.tenant_id, now=judged_at, policy=policy,
+                                  visible=visible)
     gaps: list[CoverageGapPublic] = []
-    if not inputs.sites.frame.empty:
-        status = _owned_by(coverage_status(inputs.sites, inputs.visits, judged_at, policy,
-                                           inputs.rep_territory), visible)
+    if not status.empty:
         if tier is not None:
             status = status.loc[status["tier"] == tier]
         for gap in gaps_from_status(status):
@@ -331,7 +279,7 @@ def parse_day(text: str, field: str) -> date:
 def local_today(runtime: Runtime, user: User) -> tuple[date, str]:
     """Today's date in the tenant's time zone, and the zone."""
     with runtime.database.connect() as connection:
-        timezone = Repository(connection, user.tenant_id).require_tenant().timezone
+        timezone = tenant_timezone(connection, user.tenant_id)
     return utc_now().astimezone(ZoneInfo(timezone)).date(), timezone
 
 

@@ -4,7 +4,7 @@ golden-zone policy per fixture type, extra evidence per customer type), versione
 Every role of the tenant may read the rules (a rep's app can show what is featured); only
 ``director`` and ``admin`` may post. A post never edits a version: it stores version n + 1,
 which judges every upload from then on; earlier verdicts keep the version that judged them.
-The body's format and its error codes are :mod:`visitproof.rules`'.
+The body's format and its error codes are :mod:`application.rules`'.
 """
 
 from __future__ import annotations
@@ -17,14 +17,15 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
+from application.rule_book import RuleBook
+from application.rules import ANY_REGION, Evidence, RuleSet
 from serving.auth import CurrentUser, Role, User, require_role
 from serving.errors import error_responses
 from serving.query_params import MAX_VERSION
 from serving.runtime import RuntimeDep
 from visitproof.errors import NotFound
 from visitproof.records import CustomerType
-from visitproof.rules import ANY_REGION, Evidence, RuleSet
-from visitproof.store.rule_sets import RuleSets, RuleSetSummary
+from visitproof.store.rule_sets import RuleSetSummary
 from visitproof.values import utc_now
 
 router = APIRouter(prefix="/v1/rules", tags=["rules"])
@@ -133,7 +134,7 @@ def current_rules(user: CurrentUser, runtime: RuntimeDep) -> RulesPublic:
     """The rules that judge uploads now (404 while the tenant has none: every registered
     SKU is then featured, with the default golden zone)."""
     with runtime.database.connect() as connection:
-        rules = RuleSets(connection, user.tenant_id).current()
+        rules = RuleBook(connection, user.tenant_id).current()
     if rules is None:
         raise NotFound("this tenant has no rules yet; a director can POST /v1/rules")
     return RulesPublic.of(rules)
@@ -143,7 +144,7 @@ def current_rules(user: CurrentUser, runtime: RuntimeDep) -> RulesPublic:
 def rule_versions(user: CurrentUser, runtime: RuntimeDep) -> RuleVersionsPublic:
     """Every version of the tenant's rules, oldest first."""
     with runtime.database.connect() as connection:
-        versions = RuleSets(connection, user.tenant_id).versions()
+        versions = RuleBook(connection, user.tenant_id).versions()
     return RuleVersionsPublic(data=[RuleVersionPublic.of(v) for v in versions],
                               current=versions[-1].version if versions else None)
 
@@ -153,7 +154,7 @@ def rules_version(version: Annotated[int, Path(ge=1, le=MAX_VERSION)], user: Cur
                   runtime: RuntimeDep) -> RulesPublic:
     """One version of the tenant's rules, as it was saved."""
     with runtime.database.connect() as connection:
-        rules = RuleSets(connection, user.tenant_id).get(version)
+        rules = RuleBook(connection, user.tenant_id).get(version)
     if rules is None:
         raise NotFound(f"no rules version {version} in this tenant")
     return RulesPublic.of(rules)
@@ -183,6 +184,6 @@ def create_rules(body: RulesCreate, user: CurrentDirector, runtime: RuntimeDep) 
 
 def _add_version(body: RulesCreate, user: User, runtime: RuntimeDep) -> RulesPublic:
     with runtime.database.begin() as connection:
-        rules = RuleSets(connection, user.tenant_id).add(
+        rules = RuleBook(connection, user.tenant_id).add(
             body.as_body(), created_by=user.user_id, now=utc_now(), note=body.note)
     return RulesPublic.of(rules)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from geo.fix_integrity import ExifEvidence, PriorFix, check_checkin, check_raw_fix
 from geo.fix_policy import FixIntegrityPolicy
-from geo.reasons import SPECS, FixReasonCode, Severity
+from geo.reasons import FIX_CODES
 from tests.builders import (
     STORE,
     at,
@@ -24,6 +24,7 @@ from tests.builders import (
     stored_fix,
 )
 from visitproof.errors import InvalidValue
+from visitproof.reasons import REASONS, ReasonCode, Severity
 from visitproof.records import CheckinStatus
 
 POLICY = FixIntegrityPolicy()
@@ -49,87 +50,87 @@ HONEST_LAT, HONEST_LON = shifted(*STORE, north_m=23.4, east_m=-11.7)
 SAME_DAY_BEFORE = ("2026-11-03T06:00:00+00:00", "2026-11-03T06:45:00+00:00",
                    "2026-11-03T07:30:00+00:00", "2026-11-03T08:15:00+00:00")
 
-CASES: list[tuple[str, dict[str, Any], FixReasonCode]] = [
-    ("nan latitude", {"lat": math.nan}, FixReasonCode.FIX_COORDINATE_NOT_FINITE),
-    ("infinite longitude", {"lon": math.inf}, FixReasonCode.FIX_COORDINATE_NOT_FINITE),
-    ("latitude not a number", {"lat": "30.2"}, FixReasonCode.FIX_COORDINATE_NOT_FINITE),
-    ("lat 91", {"lat": 91.0}, FixReasonCode.FIX_LAT_OUT_OF_RANGE),
-    ("lon 181", {"lon": 181.0}, FixReasonCode.FIX_LON_OUT_OF_RANGE),
+CASES: list[tuple[str, dict[str, Any], ReasonCode]] = [
+    ("nan latitude", {"lat": math.nan}, ReasonCode.FIX_COORDINATE_NOT_FINITE),
+    ("infinite longitude", {"lon": math.inf}, ReasonCode.FIX_COORDINATE_NOT_FINITE),
+    ("latitude not a number", {"lat": "30.2"}, ReasonCode.FIX_COORDINATE_NOT_FINITE),
+    ("lat 91", {"lat": 91.0}, ReasonCode.FIX_LAT_OUT_OF_RANGE),
+    ("lon 181", {"lon": 181.0}, ReasonCode.FIX_LON_OUT_OF_RANGE),
     ("lat and lon swapped", {"lat": HONEST_LON, "lon": HONEST_LAT},
-     FixReasonCode.FIX_LAT_LON_SWAPPED),
-    ("negative accuracy", {"accuracy_m": -5.0}, FixReasonCode.FIX_ACCURACY_INVALID),
-    ("nan accuracy", {"accuracy_m": math.nan}, FixReasonCode.FIX_ACCURACY_INVALID),
-    ("naive fix time", {"t": datetime(2026, 11, 3, 9, 35)}, FixReasonCode.TIME_NAIVE),
-    ("naive submission", {"submitted": datetime(2026, 11, 3, 9, 48)}, FixReasonCode.TIME_NAIVE),
-    ("missing departure", {"departed": None}, FixReasonCode.TIME_INVALID),
-    ("text instead of a time", {"t": 1_700_000_000}, FixReasonCode.TIME_INVALID),
+     ReasonCode.FIX_LAT_LON_SWAPPED),
+    ("negative accuracy", {"accuracy_m": -5.0}, ReasonCode.FIX_ACCURACY_INVALID),
+    ("nan accuracy", {"accuracy_m": math.nan}, ReasonCode.FIX_ACCURACY_INVALID),
+    ("naive fix time", {"t": datetime(2026, 11, 3, 9, 35)}, ReasonCode.TIME_NAIVE),
+    ("naive submission", {"submitted": datetime(2026, 11, 3, 9, 48)}, ReasonCode.TIME_NAIVE),
+    ("missing departure", {"departed": None}, ReasonCode.TIME_INVALID),
+    ("text instead of a time", {"t": 1_700_000_000}, ReasonCode.TIME_INVALID),
     ("1901 fix time", {"t": datetime(1901, 12, 13, 20, 45, tzinfo=UTC)},
-     FixReasonCode.TIME_IMPLAUSIBLE),
-    ("submitted in the future", {"submitted": "13:00"}, FixReasonCode.TIME_IN_FUTURE),
-    ("1.8 km away", {"north_m": 1820.0}, FixReasonCode.GPS_OUTSIDE_GEOFENCE),
-    ("poor accuracy", {"accuracy_m": 130.0}, FixReasonCode.FIX_ACCURACY_POOR),
+     ReasonCode.TIME_IMPLAUSIBLE),
+    ("submitted in the future", {"submitted": "13:00"}, ReasonCode.TIME_IN_FUTURE),
+    ("1.8 km away", {"north_m": 1820.0}, ReasonCode.GPS_OUTSIDE_GEOFENCE),
+    ("poor accuracy", {"accuracy_m": 130.0}, ReasonCode.FIX_ACCURACY_POOR),
     ("departed before arrival", {"arrived": "09:40", "departed": "09:00", "t": "09:20"},
-     FixReasonCode.TIME_ORDER),
+     ReasonCode.TIME_ORDER),
     ("submitted before departure", {"submitted": "09:30", "t": "09:20"},
-     FixReasonCode.TIME_ORDER),
-    ("fix before the visit", {"t": "08:30"}, FixReasonCode.TIME_BEFORE_VISIT),
-    ("photo before the visit", {"captured": "08:40"}, FixReasonCode.TIME_BEFORE_VISIT),
-    ("fix after leaving", {"t": "09:47"}, FixReasonCode.FIX_AFTER_DEPARTURE),
-    ("submitted 20 min late", {"submitted": "10:00"}, FixReasonCode.SUBMITTED_LATE),
-    ("back-filled 2 h later", {"submitted": "11:45"}, FixReasonCode.SUBMITTED_BACKFILLED),
+     ReasonCode.TIME_ORDER),
+    ("fix before the visit", {"t": "08:30"}, ReasonCode.TIME_BEFORE_VISIT),
+    ("photo before the visit", {"captured": "08:40"}, ReasonCode.TIME_BEFORE_VISIT),
+    ("fix after leaving", {"t": "09:47"}, ReasonCode.FIX_AFTER_DEPARTURE),
+    ("submitted 20 min late", {"submitted": "10:00"}, ReasonCode.SUBMITTED_LATE),
+    ("back-filled 2 h later", {"submitted": "11:45"}, ReasonCode.SUBMITTED_BACKFILLED),
     ("one-minute visit", {"arrived": "09:39", "t": "09:39", "captured": "09:39"},
-     FixReasonCode.DWELL_TOO_SHORT),
-    ("phone clock set back", {"device": "09:38"}, FixReasonCode.DEVICE_CLOCK_SKEW),
-    ("phone clock ahead", {"device": "11:48"}, FixReasonCode.DEVICE_CLOCK_SKEW),
-    ("mock flag", {"mock": True}, FixReasonCode.MOCK_LOCATION_FLAG),
-    ("accuracy exactly zero", {"accuracy_m": 0.0}, FixReasonCode.FIX_ACCURACY_ZERO),
+     ReasonCode.DWELL_TOO_SHORT),
+    ("phone clock set back", {"device": "09:38"}, ReasonCode.DEVICE_CLOCK_SKEW),
+    ("phone clock ahead", {"device": "11:48"}, ReasonCode.DEVICE_CLOCK_SKEW),
+    ("mock flag", {"mock": True}, ReasonCode.MOCK_LOCATION_FLAG),
+    ("accuracy exactly zero", {"accuracy_m": 0.0}, ReasonCode.FIX_ACCURACY_ZERO),
     ("grid-snapped coordinates", {"lat": 30.2742, "lon": 120.1552},
-     FixReasonCode.FIX_GRID_SNAPPED),
+     ReasonCode.FIX_GRID_SNAPPED),
     ("exactly on the store point", {"north_m": 0.0, "east_m": 0.0},
-     FixReasonCode.FIX_EXACTLY_ON_CUSTOMER),
+     ReasonCode.FIX_EXACTLY_ON_CUSTOMER),
 ]
 
 
 @pytest.mark.parametrize(("overrides", "code"), [c[1:] for c in CASES],
                          ids=[c[0] for c in CASES])
 def test_each_reason_code_is_raised_with_its_severity(overrides: dict[str, Any],
-                                                      code: FixReasonCode) -> None:
+                                                      code: ReasonCode) -> None:
     verdict = judge(**overrides)
 
     assert code.value in verdict.codes
-    expected = (CheckinStatus.REJECTED if SPECS[code].severity is Severity.REJECT
+    expected = (CheckinStatus.REJECTED if REASONS[code].severity is Severity.REJECT
                 else verdict.status)
     assert verdict.status == expected
     assert verdict.status != CheckinStatus.VERIFIED
 
 
 HISTORY_CASES: list[tuple[str, tuple[PriorFix, ...], dict[str, Any], ExifEvidence | None,
-                          FixReasonCode]] = [
+                          ReasonCode]] = [
     ("50 km in 10 minutes", (prior("p1", "09:25", north_m=50_000.0),), {},
-     None, FixReasonCode.IMPOSSIBLE_SPEED),
+     None, ReasonCode.IMPOSSIBLE_SPEED),
     ("same coordinates as yesterday",
      (prior("p1", "2026-11-02T09:30:00+00:00", lat_lon=(HONEST_LAT, HONEST_LON)),), {},
-     None, FixReasonCode.FIX_REPEATED_COORDINATES),
+     None, ReasonCode.FIX_REPEATED_COORDINATES),
     ("constant accuracy", tuple(prior(f"p{i}", t, accuracy_m=12.3, north_m=i * 900.0)
                                 for i, t in enumerate(SAME_DAY_BEFORE)), {}, None,
-     FixReasonCode.FIX_ACCURACY_CONSTANT),
+     ReasonCode.FIX_ACCURACY_CONSTANT),
     ("clockwork timing", tuple(prior(f"p{i}", t, north_m=i * 900.0, accuracy_m=8.0 + i)
                                for i, t in enumerate(SAME_DAY_BEFORE)), {"t": "09:00"},
-     None, FixReasonCode.TIMING_TOO_REGULAR),
+     None, ReasonCode.TIMING_TOO_REGULAR),
     ("EXIF two days older", (), {}, ExifEvidence(captured_at=at("09:20") - timedelta(days=2)),
-     FixReasonCode.EXIF_TIME_MISMATCH),
+     ReasonCode.EXIF_TIME_MISMATCH),
     ("EXIF 5 km away", (), {}, ExifEvidence(lat=STORE[0] + 0.045, lon=STORE[1]),
-     FixReasonCode.EXIF_POSITION_MISMATCH),
+     ReasonCode.EXIF_POSITION_MISMATCH),
     ("naive EXIF time", (), {}, ExifEvidence(captured_at=datetime(2026, 11, 3, 9, 20)),
-     FixReasonCode.TIME_NAIVE),
+     ReasonCode.TIME_NAIVE),
 ]
 
 
 @pytest.mark.parametrize(("history", "overrides", "exif", "code"),
                          [c[1:] for c in HISTORY_CASES], ids=[c[0] for c in HISTORY_CASES])
 def test_history_and_exif_reason_codes(history: tuple[PriorFix, ...], overrides: dict[str, Any],
-                                       exif: ExifEvidence | None, code: FixReasonCode) -> None:
-    if code is FixReasonCode.TIMING_TOO_REGULAR:
+                                       exif: ExifEvidence | None, code: ReasonCode) -> None:
+    if code is ReasonCode.TIMING_TOO_REGULAR:
         overrides = {**overrides, "t": "2026-11-03T09:00:00+00:00", "arrived": "08:55",
                      "captured": "08:58", "departed": "09:10", "submitted": "09:15"}
     verdict = judge(history=history, exif=exif, **overrides)
@@ -139,8 +140,8 @@ def test_history_and_exif_reason_codes(history: tuple[PriorFix, ...], overrides:
 
 def test_every_code_is_covered_by_a_table_row() -> None:
     covered = {c[2] for c in CASES} | {c[4] for c in HISTORY_CASES}
-    track_only = {FixReasonCode.TIME_NOT_MONOTONIC}  # tests/geo/test_movement.py
-    assert set(FixReasonCode) - covered - track_only == set()
+    track_only = {ReasonCode.TIME_NOT_MONOTONIC}  # tests/geo/test_movement.py
+    assert set(FIX_CODES) - covered - track_only == set()
 
 
 def test_honest_visit_is_verified_with_its_numbers() -> None:
@@ -205,6 +206,29 @@ def test_later_history_is_ignored() -> None:
     assert judge(history=(later,)).status == CheckinStatus.VERIFIED
 
 
+def test_a_stored_copy_of_the_same_checkin_is_not_its_history() -> None:
+    # re-judging a stored check-in: the store's history holds the check-in itself
+    itself = prior("this", "09:35", north_m=50_000.0)
+    earlier_twin = prior("that", "09:35", north_m=50_000.0)  # same time, id sorts first
+
+    assert judge(history=(itself,)).codes == ()
+    assert "IMPOSSIBLE_SPEED" in judge(history=(earlier_twin,)).codes
+
+
+@pytest.mark.parametrize(("overrides", "code", "words"), [
+    ({"submitted": datetime(9999, 12, 31, tzinfo=UTC)}, ReasonCode.TIME_IN_FUTURE,
+     "2,912,135.5 days ahead"),
+    ({"t": datetime(1, 1, 1, tzinfo=UTC)}, ReasonCode.TIME_IMPLAUSIBLE,
+     "fix_time 0001-01-01T00:00:00+00:00 is before 2000-01-01"),
+])
+def test_times_at_the_ends_of_the_calendar_are_reasons(overrides: dict[str, Any],
+                                                       code: ReasonCode, words: str) -> None:
+    verdict = judge(**overrides)
+
+    assert words in next(r.message for r in verdict.reasons if r.code == code.value)
+    assert verdict.status == CheckinStatus.REJECTED
+
+
 def test_check_checkin_matches_raw_form() -> None:
     lat, lon = shifted(*STORE, north_m=900.0)
     checkin = make_checkin(fix=make_fix(lat=lat, lon=lon, t="09:35", accuracy_m=12.3),
@@ -260,7 +284,7 @@ def test_any_input_gives_a_verdict_with_risk_in_unit_interval(
     assert 0.0 <= verdict.risk <= 1.0
     assert (verdict.status == CheckinStatus.VERIFIED) == (verdict.reasons == ())
     assert len(set(verdict.codes)) == len(verdict.codes)
-    rejects = any(SPECS[FixReasonCode(c)].severity is Severity.REJECT for c in verdict.codes)
+    rejects = any(REASONS[ReasonCode(c)].severity is Severity.REJECT for c in verdict.codes)
     assert (verdict.status == CheckinStatus.REJECTED) == rejects
 
 

@@ -14,6 +14,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from cli.overlap import register
 from tests.builders import (
     HANGZHOU,
     make_checkin,
@@ -24,10 +25,9 @@ from tests.builders import (
     make_territory,
     shifted,
 )
-from visitproof.cli.overlap import register
 from visitproof.errors import InvalidInput
 from visitproof.records import CheckinStatus
-from visitproof.store import Repository, open_database
+from visitproof.store import Store, open_database
 
 NOW = "2026-12-01T00:00:00+08:00"
 WHERE = {"c1": (0, 0), "c2": (0, 1500), "c3": (20_000, 0), "c4": (1000, -800),
@@ -59,16 +59,18 @@ def data_dir(tmp_path: Path) -> Path:
     checkins.append(make_checkin(rep="r1", customer="c5", status=CheckinStatus.REJECTED,
                                  fix=make_fix(*place("c5"))))
     with database.begin() as connection:
-        repo = Repository(connection, "acme")
-        repo.put_tenant(make_tenant())
-        repo.put_territories([make_territory("t1", (120.10, 30.20, 120.20, 30.30))])
-        repo.put_reps([replace(make_rep(r), territory_id="t1") for r in ("r1", "r2", "r3")])
-        repo.put_customers([
+        store = Store(connection, "acme")
+        store.reference.put_tenant(make_tenant())
+        store.reference.put_territories([make_territory("t1",
+                                                        (120.10, 30.20, 120.20, 30.30))])
+        store.reference.put_reps([replace(make_rep(r), territory_id="t1")
+                                  for r in ("r1", "r2", "r3")])
+        store.reference.put_customers([
             replace(make_customer(c, *place(c), tier=tier, reps=reps), territory_id="t1")
             for c, tier, reps in (("c1", "A", ("r1",)), ("c2", "B", ("r1",)),
                                   ("c3", "A", ("r3",)), ("c4", "A", ("r2",)),
                                   ("c5", "C", ()))])
-        repo.add_checkins(checkins)
+        store.checkins.add_many(checkins)
     database.dispose()
     return folder
 

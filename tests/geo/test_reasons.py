@@ -1,25 +1,18 @@
-"""The reason-code table: complete, stable, and its messages render."""
+"""The fix codes' risk weights, and the number formats their messages use."""
 
 from __future__ import annotations
 
-import string
-
 import pytest
 
-from geo.reasons import SPECS, FixReasonCode, duration, metres, risk_score, speed, status_for
+from geo.reasons import FIX_CODES, WEIGHTS, duration, metres, position_trusted, risk_score, speed
+from visitproof.reasons import REASONS, ReasonCode, Severity
 
 
-def test_every_code_has_a_spec_with_a_weight_in_unit_interval() -> None:
-    assert set(SPECS) == set(FixReasonCode)
-    for code, spec in SPECS.items():
-        assert code.value == code.name
-        assert 0.0 < spec.weight <= 1.0
-
-
-@pytest.mark.parametrize("code", list(FixReasonCode))
-def test_templates_name_only_fields(code: FixReasonCode) -> None:
-    fields = [name for _, name, _, _ in string.Formatter().parse(SPECS[code].template) if name]
-    assert all(name.isidentifier() for name in fields)
+def test_every_fix_code_has_a_weight_in_unit_interval_and_can_fail_a_fix() -> None:
+    assert FIX_CODES
+    for code in FIX_CODES:
+        assert 0.0 < WEIGHTS[code] <= 1.0
+        assert REASONS[code].severity in (Severity.REJECT, Severity.REVIEW)
 
 
 @pytest.mark.parametrize(("value", "text"), [(1820.4, "1,820 m"), (12_400.0, "12.4 km"),
@@ -35,10 +28,9 @@ def test_duration(seconds: float, text: str) -> None:
     assert duration(seconds) == text
 
 
-def test_speed_and_combination_rules() -> None:
+def test_speed_risk_and_position_rules() -> None:
     assert speed(150 / 3.6) == "150 km/h"
-    assert status_for([]) == "verified"
-    assert status_for(["SUBMITTED_LATE"]) == "needs_review"
-    assert status_for(["SUBMITTED_LATE", "MOCK_LOCATION_FLAG"]) == "rejected"
     assert risk_score(["SUBMITTED_LATE", "SUBMITTED_LATE"]) == risk_score(["SUBMITTED_LATE"])
-    assert risk_score(list(FixReasonCode)) == 1.0
+    assert risk_score(list(FIX_CODES)) == 1.0
+    assert position_trusted(["SUBMITTED_LATE", "PHOTO_BLURRY"])
+    assert not position_trusted([ReasonCode.GPS_OUTSIDE_GEOFENCE])

@@ -11,6 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from cli.phi import register
 from tests.builders import (
     make_checkin,
     make_contact,
@@ -23,10 +24,9 @@ from tests.builders import (
     make_touch,
     with_verdict,
 )
-from visitproof.cli.phi import register
 from visitproof.errors import InvalidInput, NotFound
 from visitproof.records import CheckinStatus
-from visitproof.store import Repository, open_database
+from visitproof.store import Store, open_database
 
 NOW = "2026-12-01T12:00:00+00:00"
 
@@ -42,17 +42,17 @@ def data_dir(tmp_path: Path) -> Path:
     rejected = with_verdict(make_checkin(rep="r2", customer="c2"), CheckinStatus.REJECTED,
                             "GPS_OUTSIDE_GEOFENCE")
     with database.begin() as connection:
-        repo = Repository(connection, "acme")
-        repo.put_tenant(make_tenant(timezone="Europe/Berlin"))
-        repo.put_teams([make_team("t1", "east")])
-        repo.put_reps([make_rep("r1"), make_rep("r2")])
-        repo.put_customers([make_customer("c1"), make_customer("c2", reps=("r2",))])
-        repo.put_contacts([make_contact("k1", "c1", "owner"),
-                           make_contact("k2", "c1", "finance")])
-        repo.put_leads([make_lead("l1"), make_lead("l2", customer=None)])
-        repo.add_checkins([done, open_, rejected])
-        repo.put_lead_touches([make_touch("l1", "09:00")])
-        repo.add_action_outcomes([make_outcome(done, "2026-11-04T09:00:00+00:00")])
+        store = Store(connection, "acme")
+        store.reference.put_tenant(make_tenant(timezone="Europe/Berlin"))
+        store.reference.put_teams([make_team("t1", "east")])
+        store.reference.put_reps([make_rep("r1"), make_rep("r2")])
+        store.reference.put_customers([make_customer("c1"), make_customer("c2", reps=("r2",))])
+        store.crm.put_contacts([make_contact("k1", "c1", "owner"),
+                                make_contact("k2", "c1", "finance")])
+        store.crm.put_leads([make_lead("l1"), make_lead("l2", customer=None)])
+        store.checkins.add_many([done, open_, rejected])
+        store.crm.put_lead_touches([make_touch("l1", "09:00")])
+        store.crm.add_action_outcomes([make_outcome(done, "2026-11-04T09:00:00+00:00")])
     database.dispose()
     return folder
 

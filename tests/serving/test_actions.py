@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from tests.api_harness import OTHER_TENANT, Api
 from tests.builders import TENANT, at, make_checkin, make_outcome
-from tests.serving.conftest import OTHER_TENANT, Api
-from visitproof.store import Repository
+from visitproof.store import Page, Store
 from visitproof.store.tables import action_outcomes
 
 IDS = {rep: uuid.uuid5(uuid.NAMESPACE_URL, f"checkin/{rep}") for rep in ("r1", "r2", "r3", "g1")}
@@ -28,10 +28,10 @@ DONE_AT = "2026-11-04T16:30:00+08:00"
 @pytest.fixture
 def seeded(api: Api) -> Api:
     with api.database.begin() as connection:
-        Repository(connection, TENANT).add_checkins(
+        Store(connection, TENANT).checkins.add_many(
             [make_checkin(rep=rep, checkin_id=IDS[rep], due=DUE[rep])
              for rep in ("r1", "r2", "r3")])
-        Repository(connection, OTHER_TENANT).add_checkin(
+        Store(connection, OTHER_TENANT).checkins.add(
             make_checkin(rep="g1", checkin_id=IDS["g1"], due=DUE["g1"], tenant=OTHER_TENANT))
     return api
 
@@ -194,20 +194,22 @@ def test_completing_during_the_visit_is_allowed(seeded: Api) -> None:
     assert response.status_code == 201
 
 
-# -- the repository -------------------------------------------------------------------------
+# -- the store --------------------------------------------------------------------------
 
 def test_next_actions_page_joins_outcomes_counts_and_pages(seeded: Api) -> None:
     checkin = make_checkin(rep="r1", checkin_id=IDS["r1"], due=DUE["r1"])
     with seeded.database.begin() as connection:
-        repository = Repository(connection, TENANT)
-        repository.add_action_outcome(make_outcome(checkin, "2026-11-04T09:00:00+00:00"))
-        assert repository.action_outcome(IDS["r2"]) is None
-        done, total = repository.next_actions_page(done=True)
-        assert ([(c.id, o is not None) for c, o in done], total) == ([(IDS["r1"], True)], 1)
-        page, total = repository.next_actions_page(done=False, limit=1)
-        assert ([c.rep_id for c, _ in page], total) == (["r2"], 2)
-        assert repository.next_actions_page(rep_ids=[]) == ([], 0)
-        assert Repository(connection, OTHER_TENANT).next_actions_page(done=True) == ([], 0)
+        store = Store(connection, TENANT)
+        store.crm.add_action_outcome(make_outcome(checkin, "2026-11-04T09:00:00+00:00"))
+        assert store.crm.action_outcome(IDS["r2"]) is None
+        done = store.crm.next_actions_page(done=True)
+        assert ([(a.checkin.id, a.outcome is not None) for a in done.items], done.count) \
+            == ([(IDS["r1"], True)], 1)
+        page = store.crm.next_actions_page(done=False, limit=1)
+        assert ([a.checkin.rep_id for a in page.items], page.count) == (["r2"], 2)
+        assert store.crm.next_actions_page(rep_ids=[]) == Page(items=(), count=0)
+        assert Store(connection, OTHER_TENANT).crm.next_actions_page(done=True) \
+            == Page(items=(), count=0)
 
 
 def test_openapi_documents_the_action_endpoints(api: Api) -> None:

@@ -1,12 +1,13 @@
-"""Rebuilding a stored shelf verdict for drawing."""
+"""Drawing a stored shelf verdict (its JSON round trip is tested in
+tests/vision/test_shelf_verification_json.py)."""
 
 from __future__ import annotations
 
-from serving.annotated_photo import annotated_jpeg, verdict_from_json
+from serving.annotated_photo import annotated_jpeg
 from tests.vision.photos import encode, textured
 from vision.golden_zone import FeaturedPlacement
-from vision.reasons import ShelfReasonCode, reason
 from vision.shelf_verification import ProductBox, ShelfVerdict
+from visitproof.reasons import ReasonCode, reason
 from visitproof.records import CheckinStatus
 
 DRAWN = ("status", "reasons", "featured", "golden_zone_rows", "detections", "image_size")
@@ -15,7 +16,7 @@ DRAWN = ("status", "reasons", "featured", "golden_zone_rows", "detections", "ima
 def _verdict() -> ShelfVerdict:
     return ShelfVerdict(
         status=CheckinStatus.REJECTED,
-        reasons=(reason(ShelfReasonCode.FEATURED_ABSENT, sku="SKU-2"),),
+        reasons=(reason(ReasonCode.FEATURED_ABSENT, sku="SKU-2"),),
         featured=(FeaturedPlacement(sku="SKU-1", facings_in_zone=1, facings_elsewhere=0,
                                     rows=(2,)),),
         golden_zone_rows=(2, 3),
@@ -28,7 +29,7 @@ def _verdict() -> ShelfVerdict:
 
 def test_the_drawable_fields_survive_the_round_trip() -> None:
     stored = _verdict().as_json()
-    rebuilt = verdict_from_json(stored).as_json()
+    rebuilt = ShelfVerdict.from_json(stored).as_json()
     assert {k: rebuilt[k] for k in DRAWN} == {k: stored[k] for k in DRAWN}
 
 

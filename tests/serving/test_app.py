@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from application.settings import Settings
 from serving.app import create_app
-from tests.serving.conftest import Api
+from tests.api_harness import Api
 from visitproof.errors import StoreNotInitialised
-from visitproof.settings import Settings
 
 
 def test_openapi_documents_the_multipart_upload_and_its_meta_schema(api: Api) -> None:

@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from serving.auth import Role, issue_token
+from tests.api_harness import Api, shelf_photo
 from tests.builders import TENANT, make_upload_meta
-from tests.serving.conftest import Api, shelf_photo
 from visitproof.errors import InvalidValue, NotFound
 from visitproof.store import Database
 from visitproof.store.tables import api_tokens

@@ -34,14 +34,14 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from application.settings import Settings
 from serving.app import create_app
 from serving.auth import Role, issue_token
 from serving.routes.pages import COOKIE
+from tests.api_harness import seed, shelf_photo
 from tests.builders import TENANT, make_customer, make_tenant, make_upload_meta
-from tests.serving.conftest import seed, shelf_photo
 from visitproof.records import Contact, DecisionRole, Lead, Tier
-from visitproof.settings import Settings
-from visitproof.store import Repository, open_database
+from visitproof.store import Store, open_database
 from visitproof.store.tables import api_tokens
 from visitproof.values import utc_now
 
@@ -85,7 +85,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                              create_dir=True)
     database.migrate()
     with database.begin() as connection:
-        Repository(connection, TENANT).put_tenant(make_tenant())
+        Store(connection, TENANT).reference.put_tenant(make_tenant())
     tokens = seed(database)
     now = utc_now()
     tokens["expired"] = issue_token(database, tenant_id=TENANT, user_id="d-old",
@@ -96,16 +96,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with database.begin() as connection:
         connection.execute(sa.update(api_tokens).where(api_tokens.c.user_id == "d-gone")
                            .values(revoked=True))
-        acme = Repository(connection, TENANT)
+        acme = Store(connection, TENANT)
         # c9: r1's customer with r1's check-ins; c8: r1's customer never visited (a gap).
-        acme.put_customers([make_customer("c9", reps=("r1",)),
-                            make_customer("c8", reps=("r1",)),
-                            make_customer("c7", reps=("r2", "r3"))])
-        acme.put_contacts([Contact(tenant_id=TENANT, id="K1", customer_id="c9",
-                                   name="Dr Zhang", role=DecisionRole.STORE_MANAGER)])
-        acme.put_leads([Lead(tenant_id=TENANT, id="L1", channel="web", tier=Tier.A,
-                             created_at=now - timedelta(days=3), assigned_rep_id="r1",
-                             assigned_at=now - timedelta(days=3))])
+        acme.reference.put_customers([make_customer("c9", reps=("r1",)),
+                                      make_customer("c8", reps=("r1",)),
+                                      make_customer("c7", reps=("r2", "r3"))])
+        acme.crm.put_contacts([Contact(tenant_id=TENANT, id="K1", customer_id="c9",
+                                       name="Dr Zhang", role=DecisionRole.STORE_MANAGER)])
+        acme.crm.put_leads([Lead(tenant_id=TENANT, id="L1", channel="web", tier=Tier.A,
+                                 created_at=now - timedelta(days=3), assigned_rep_id="r1",
+                                 assigned_at=now - timedelta(days=3))])
     settings = Settings(data_dir=folder / "store", rate_limit_per_minute=0,
                         upload_rate_limit_per_minute=0)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:

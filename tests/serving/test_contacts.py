@@ -10,27 +10,28 @@ from typing import Any
 
 import pytest
 
+from tests.api_harness import OTHER_TENANT, Api
 from tests.builders import TENANT, make_contact, make_customer
-from tests.serving.conftest import OTHER_TENANT, Api
 from visitproof.records import Contact, DecisionRole
-from visitproof.store import Repository
+from visitproof.store import Page, Store
 
 
 @pytest.fixture
 def seeded(api: Api) -> Api:
     with api.database.begin() as connection:
-        acme = Repository(connection, TENANT)
-        acme.put_customers([make_customer("c2", reps=("r3",)), make_customer("c3", reps=()),
-                            make_customer("c4", reps=("r2", "r3"))])
-        acme.put_contacts([make_contact(f"k{n}", customer=f"c{n}") for n in range(1, 5)])
-        Repository(connection, OTHER_TENANT).put_contacts(
+        acme = Store(connection, TENANT)
+        acme.reference.put_customers([make_customer("c2", reps=("r3",)),
+                                      make_customer("c3", reps=()),
+                                      make_customer("c4", reps=("r2", "r3"))])
+        acme.crm.put_contacts([make_contact(f"k{n}", customer=f"c{n}") for n in range(1, 5)])
+        Store(connection, OTHER_TENANT).crm.put_contacts(
             [make_contact("k1", customer="c1", tenant=OTHER_TENANT)])
     return api
 
 
 def stored(api: Api, tenant: str = TENANT) -> dict[str, Contact]:
     with api.database.connect() as connection:
-        return {c.id: c for c in Repository(connection, tenant).contacts()}
+        return {c.id: c for c in Store(connection, tenant).crm.contacts()}
 
 
 def body(contact_id: str = "k9", customer_id: str = "c1", **changes: Any) -> dict[str, Any]:
@@ -77,7 +78,7 @@ def test_a_named_customer_out_of_scope_is_404_like_a_missing_one(
 
 def test_contacts_filter_by_role_and_page(seeded: Api) -> None:
     with seeded.database.begin() as connection:
-        Repository(connection, TENANT).put_contacts(
+        Store(connection, TENANT).crm.put_contacts(
             [make_contact("k5", customer="c1", role="purchasing_officer")])
     by_role = seeded.client.get("/v1/contacts?role=purchasing_officer",
                                 headers=seeded.auth("director")).json()
@@ -176,17 +177,17 @@ def test_a_bad_contact_is_422_and_stores_nothing(seeded: Api, request_body: dict
     assert stored(seeded) == before
 
 
-# -- the repository -------------------------------------------------------------------------
+# -- the store --------------------------------------------------------------------------
 
 def test_contacts_page_scopes_by_the_customers_assigned_reps(seeded: Api) -> None:
     with seeded.database.connect() as connection:
-        repository = Repository(connection, TENANT)
-        page, total = repository.contacts_page(rep_ids=["r3"])
-        assert ([c.id for c in page], total) == (["k2", "k4"], 2)
-        assert repository.contacts_page(rep_ids=[]) == ([], 0)
-        assert repository.contacts_page(customer_id="c3")[1] == 1
-        assert repository.contact("k4") == make_contact("k4", customer="c4")
-        assert repository.contact("k404") is None
+        store = Store(connection, TENANT)
+        page = store.crm.contacts_page(rep_ids=["r3"])
+        assert ([c.id for c in page.items], page.count) == (["k2", "k4"], 2)
+        assert store.crm.contacts_page(rep_ids=[]) == Page(items=(), count=0)
+        assert store.crm.contacts_page(customer_id="c3").count == 1
+        assert store.crm.contact("k4") == make_contact("k4", customer="c4")
+        assert store.crm.contact("k404") is None
 
 
 def test_openapi_documents_the_contact_endpoints(api: Api) -> None:

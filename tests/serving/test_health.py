@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from tests.api_harness import Api, shelf_photo
 from tests.builders import make_upload_meta
-from tests.serving.conftest import Api, shelf_photo
 
 
 def test_healthz_and_readyz(api: Api) -> None:

@@ -41,8 +41,8 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.api_harness import Api, shelf_photo
 from tests.builders import make_upload_meta
-from tests.serving.conftest import Api, shelf_photo
 from tests.vision.photos import encode, textured
 
 Meta = dict[str, Any]
@@ -473,7 +473,7 @@ PEAK_GROWTH_BOUND_MIB = 320
 SERVE = """
 import sys, uvicorn
 from serving.app import create_app
-from visitproof.settings import build_settings
+from application.settings import build_settings
 uvicorn.run(create_app(build_settings()), host="127.0.0.1", port=int(sys.argv[1]))
 """
 

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from tests.api_harness import Api
 from tests.builders import TENANT, make_checkin, make_lead, make_touch
-from tests.serving.conftest import Api
 from visitproof.errors import NotFound
 from visitproof.records import Lead, Rep
-from visitproof.store import Repository
+from visitproof.store import Page, Store
 from visitproof.store.tables import lead_touches, leads
 
 NOW = datetime.now(UTC)
@@ -43,19 +43,19 @@ def touch_body(touch_id: str = "touch-1", **changes: Any) -> dict[str, Any]:
 @pytest.fixture
 def seeded(api: Api) -> Api:
     with api.database.begin() as connection:
-        repository = Repository(connection, TENANT)
-        repository.put_reps([Rep(tenant_id=TENANT, id="r4", name="Rep r4", team_id="t1",
-                                 active=False)])
-        repository.put_leads([make_lead(f"l-{rep}", created=TAKEN_IN, rep=rep)
-                              for rep in ("r1", "r2", "r3")])
-        repository.put_leads([make_lead("l-free", created=TAKEN_IN, rep=None, tier="C",
-                                        channel="trade fair")])
+        store = Store(connection, TENANT)
+        store.reference.put_reps([Rep(tenant_id=TENANT, id="r4", name="Rep r4", team_id="t1",
+                                      active=False)])
+        store.crm.put_leads([make_lead(f"l-{rep}", created=TAKEN_IN, rep=rep)
+                             for rep in ("r1", "r2", "r3")])
+        store.crm.put_leads([make_lead("l-free", created=TAKEN_IN, rep=None, tier="C",
+                                       channel="trade fair")])
     return api
 
 
 def stored_leads(api: Api) -> dict[str, Lead]:
     with api.database.connect() as connection:
-        return {lead.id: lead for lead in Repository(connection, TENANT).leads()}
+        return {lead.id: lead for lead in Store(connection, TENANT).crm.leads()}
 
 
 def count(api: Api, table: sa.Table) -> int:
@@ -323,7 +323,7 @@ def test_the_first_touch_sets_first_touch_at_and_an_earlier_one_moves_it_back(
 def test_a_visit_touch_names_the_reps_own_check_in(seeded: Api) -> None:
     checkin = make_checkin(rep="r1")
     with seeded.database.begin() as connection:
-        Repository(connection, TENANT).add_checkin(checkin)
+        Store(connection, TENANT).checkins.add(checkin)
     response = seeded.client.post(
         "/v1/leads/l-r1/touches", json=touch_body(kind="visit", checkin_id=str(checkin.id)),
         headers=seeded.auth("rep"))
@@ -398,7 +398,7 @@ def test_a_bad_touch_is_422_and_stores_nothing(seeded: Api, changes: dict[str, A
 def test_a_visit_touch_may_not_name_another_reps_check_in(seeded: Api) -> None:
     theirs = make_checkin(rep="r2")
     with seeded.database.begin() as connection:
-        Repository(connection, TENANT).add_checkin(theirs)
+        Store(connection, TENANT).checkins.add(theirs)
     response = seeded.client.post(
         "/v1/leads/l-r1/touches", json=touch_body(kind="visit", checkin_id=str(theirs.id)),
         headers=seeded.auth("rep"))
@@ -414,38 +414,38 @@ def test_a_little_clock_drift_is_not_the_future(seeded: Api) -> None:
     assert response.status_code == 201
 
 
-# -- the repository -------------------------------------------------------------------------
+# -- the store --------------------------------------------------------------------------
 
 def test_add_lead_touch_moves_first_touch_only_backwards(seeded: Api) -> None:
     with seeded.database.begin() as connection:
-        repository = Repository(connection, TENANT)
-        repository.add_lead_touch(make_touch("l-r1", NOW - timedelta(hours=2), touch_id="a"))
-        repository.add_lead_touch(make_touch("l-r1", NOW - timedelta(hours=1), touch_id="b"))
-        lead = repository.lead("l-r1")
+        store = Store(connection, TENANT)
+        store.crm.add_lead_touch(make_touch("l-r1", NOW - timedelta(hours=2), touch_id="a"))
+        store.crm.add_lead_touch(make_touch("l-r1", NOW - timedelta(hours=1), touch_id="b"))
+        lead = store.crm.lead("l-r1")
         assert lead is not None
         assert lead.first_touch_at == NOW - timedelta(hours=2)
-        assert [t.id for t in repository.touches_of_lead("l-r1")] == ["a", "b"]
+        assert [t.id for t in store.crm.touches_of_lead("l-r1")] == ["a", "b"]
         with pytest.raises(NotFound):
-            repository.add_lead_touch(make_touch("l-404", NOW, touch_id="c"))
+            store.crm.add_lead_touch(make_touch("l-404", NOW, touch_id="c"))
 
 
 def test_leads_page_scopes_counts_and_pages(seeded: Api) -> None:
     with seeded.database.connect() as connection:
-        repository = Repository(connection, TENANT)
-        page, total = repository.leads_page(rep_ids=["r1", "r2"], limit=2)
-        assert (len(page), total) == (2, 3)
-        page, total = repository.leads_page(rep_ids=[], include_unassigned=False)
-        assert (page, total) == ([], 0)
-        page, total = repository.leads_page(rep_ids=["r3"], include_unassigned=False)
-        assert ([lead.id for lead in page], total) == (["l-r3"], 1)
-        assert Repository(connection, "globex").leads_page() == ([], 0)
+        store = Store(connection, TENANT)
+        page = store.crm.leads_page(rep_ids=["r1", "r2"], limit=2)
+        assert (len(page.items), page.count) == (2, 3)
+        page = store.crm.leads_page(rep_ids=[], include_unassigned=False)
+        assert page == Page(items=(), count=0)
+        page = store.crm.leads_page(rep_ids=["r3"], include_unassigned=False)
+        assert ([lead.id for lead in page.items], page.count) == (["l-r3"], 1)
+        assert Store(connection, "globex").crm.leads_page() == Page(items=(), count=0)
 
 
 def test_add_lead_refuses_a_known_id(api: Api) -> None:
     with api.database.begin() as connection:
-        Repository(connection, TENANT).add_lead(make_lead("dup", created=TAKEN_IN))
+        Store(connection, TENANT).crm.add_lead(make_lead("dup", created=TAKEN_IN))
     with pytest.raises(sa.exc.IntegrityError), api.database.begin() as connection:
-        Repository(connection, TENANT).add_lead(make_lead("dup", created=TAKEN_IN))
+        Store(connection, TENANT).crm.add_lead(make_lead("dup", created=TAKEN_IN))
 
 
 def test_openapi_documents_the_lead_endpoints(api: Api) -> None:

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from serving.routes.pages import COOKIE
+from tests.api_harness import Api, shelf_photo
 from tests.builders import make_upload_meta
-from tests.serving.conftest import Api, shelf_photo
 from tests.serving.test_reports import NOW, seed_reports
 
 HTML = "text/html; charset=utf-8"

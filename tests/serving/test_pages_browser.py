@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 import uvicorn
 
+from application.settings import Settings
 from serving.app import create_app
+from tests.api_harness import Api, shelf_photo
 from tests.browser import headless_chromium
 from tests.builders import make_upload_meta
-from tests.serving.conftest import Api, shelf_photo
 from tests.serving.test_reports import seed_reports
-from visitproof.settings import Settings
 
 
 @pytest.fixture

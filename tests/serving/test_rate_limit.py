@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from serving.rate_limit import Rate, TokenBuckets
+from tests.api_harness import Api, shelf_photo
 from tests.builders import make_upload_meta
-from tests.serving.conftest import Api, shelf_photo
 
 # 6 requests a minute = one every 10 s, 3 at once; uploads 2 at once, one every 30 s.
 LIMITS = {"rate_limit_per_minute": 6, "rate_limit_burst": 3,

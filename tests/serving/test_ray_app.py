@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 
 from serving.ray_environment import use_throughput_mode
+from tests.api_harness import Api, seed, shelf_photo
 from tests.builders import TENANT, make_tenant, make_upload_meta
-from tests.serving.conftest import Api, seed, shelf_photo
-from visitproof.store import Database, Repository, open_database
+from visitproof.store import Database, Store, open_database
 
 serve = pytest.importorskip("ray.serve", reason="ray[serve] is not installed")
 ray = pytest.importorskip("ray")
@@ -49,7 +49,7 @@ def ray_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayApi]:
     database = open_database(f"sqlite:///{data_dir / 'visitproof.sqlite3'}", create_dir=True)
     database.migrate()
     with database.begin() as connection:
-        Repository(connection, TENANT).put_tenant(make_tenant())
+        Store(connection, TENANT).reference.put_tenant(make_tenant())
     tokens = seed(database)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -86,7 +86,7 @@ def test_an_upload_through_ray_serve_is_judged_stored_and_idempotent(ray_api: Ra
     assert retry.status_code == 200
     assert retry.content == first.content
     with ray_api.database.connect() as connection:
-        stored = Repository(connection, TENANT).checkins()
+        stored = Store(connection, TENANT).checkins.find()
     assert [str(c.id) for c in stored].count(str(meta["id"])) == 1
 
 

@@ -21,11 +21,12 @@ from typing import Any
 
 import pytest
 
+from application.phi_inputs import tables_from_store
 from phi.periods import parse_period
 from phi.report import build_report
 from phi.report_export import report_to_dict
-from phi.store_reader import tables_from_store
 from serving.schemas_reports import PhiReportPublic
+from tests.api_harness import Api
 from tests.builders import (
     HANGZHOU,
     TENANT,
@@ -36,9 +37,8 @@ from tests.builders import (
     shifted,
     with_verdict,
 )
-from tests.serving.conftest import Api
 from visitproof.records import CheckinStatus
-from visitproof.store import Database, Repository
+from visitproof.store import Database, Store
 from visitproof.values import parse_utc
 
 NOW = "2026-12-01T00:00:00+08:00"
@@ -76,14 +76,14 @@ def seed_reports(database: Database) -> dict[str, Any]:
             for rep in ("r1", "r2") for hour, customer in ((1, "c1"), (3, "c2"))
             if not (day == 10 and (customer == "c2" or rep == "r1"))]
     with database.begin() as connection:
-        acme = Repository(connection, TENANT)
-        acme.put_customers([make_customer(c, *place(c), tier=tier, reps=(rep,))
-                            for c, (tier, rep) in OWNERS.items()])
-        acme.put_leads([make_lead("l1", created="2026-11-03T08:00:00+00:00", rep="r1",
-                                  first_touch="2026-11-03T09:00:00+00:00"),
-                        make_lead("l2", created="2026-11-05T08:00:00+00:00", rep="r3",
-                                  customer="c4")])
-        acme.add_checkins([*made.values(), *more])
+        acme = Store(connection, TENANT)
+        acme.reference.put_customers([make_customer(c, *place(c), tier=tier, reps=(rep,))
+                                      for c, (tier, rep) in OWNERS.items()])
+        acme.crm.put_leads([make_lead("l1", created="2026-11-03T08:00:00+00:00", rep="r1",
+                                      first_touch="2026-11-03T09:00:00+00:00"),
+                            make_lead("l2", created="2026-11-05T08:00:00+00:00", rep="r3",
+                                      customer="c4")])
+        acme.checkins.add_many([*made.values(), *more])
     return made
 
 
@@ -262,7 +262,7 @@ def test_another_teams_visits_count_as_coverage_but_are_not_drawn(
         seeded: tuple[Api, Any]) -> None:
     api, _ = seeded
     with api.database.begin() as connection:
-        Repository(connection, TENANT).add_checkins([visit("r3", "c2", 25, 2)])
+        Store(connection, TENANT).checkins.add_many([visit("r3", "c2", 25, 2)])
     body = _overlap(api, "manager").json()
     status = {f["properties"]["customer_id"]: f["properties"]["status"]
               for f in body["features"] if f["properties"]["layer"] == "customer"}

@@ -25,10 +25,10 @@ from typing import Any
 import pytest
 
 from serving.auth import Role, issue_token
+from tests.api_harness import Api
 from tests.builders import TENANT, make_customer, make_rep, make_upload_meta
-from tests.serving.conftest import Api
 from tests.vision.photos import encode, textured
-from visitproof.store import Repository
+from visitproof.store import Store
 
 CHECKINS = 1_000
 ATTEMPTS = 3
@@ -47,9 +47,9 @@ def _reps_with_tokens(api: Api, count: int) -> list[str]:
     """``count`` more reps of team t1, each with a customer of their own; their tokens."""
     reps = [f"p{n}" for n in range(count)]
     with api.database.begin() as connection:
-        repository = Repository(connection, TENANT)
-        repository.put_reps([make_rep(rep, team="t1") for rep in reps])
-        repository.put_customers([make_customer(f"c-{rep}", reps=(rep,)) for rep in reps])
+        store = Store(connection, TENANT)
+        store.reference.put_reps([make_rep(rep, team="t1") for rep in reps])
+        store.reference.put_customers([make_customer(f"c-{rep}", reps=(rep,)) for rep in reps])
     return [issue_token(api.database, tenant_id=TENANT, user_id=rep, role=Role.REP)
             for rep in reps]
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from tests.api_harness import Api, shelf_photo
 from tests.builders import TENANT, make_team, make_upload_meta
-from tests.serving.conftest import Api, shelf_photo
-from visitproof.store import Repository
+from visitproof.store import Store
 from visitproof.store.tables import verifications
 
 
@@ -164,7 +164,7 @@ def test_each_checkin_records_the_rules_version_that_judged_it(api: Api) -> None
 
 def test_featured_skus_by_region_and_period_take_effect_on_the_next_upload(api: Api) -> None:
     with api.database.begin() as connection:
-        Repository(connection, TENANT).put_teams([make_team("t2", region="west")])
+        Store(connection, TENANT).reference.put_teams([make_team("t2", region="west")])
     assert unknown_skus(api.upload(make_upload_meta(), shelf_photo(1)).json()) == set()
     assert post_rules(api, rules_body(
         ("east", ["SKU-EAST"], today_period()), ("west", ["SKU-WEST"], today_period()),
@@ -216,7 +216,7 @@ def test_missing_mandatory_evidence_sends_the_checkin_to_review(api: Api) -> Non
     complete = api.upload(meta, shelf_photo(2)).json()
     assert "MANDATORY_EVIDENCE_MISSING" not in codes(complete)
     with api.database.connect() as connection:
-        stored = Repository(connection, TENANT).checkin(uuid.UUID(without["checkin_id"]))
+        stored = Store(connection, TENANT).checkins.get(uuid.UUID(without["checkin_id"]))
     assert stored is not None
     evidence = [v for v in stored.verifications if v.checker == "evidence"]
     assert [(v.status.value, v.policy_version) for v in evidence] == [("needs_review",

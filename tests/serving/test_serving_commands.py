@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from serving.auth import Role, authenticate
-from tests.cli import cli_environment, run_visitproof
+from tests.subprocess_cli import cli_environment, run_visitproof
 from visitproof.store import open_database
 from visitproof.values import utc_now
 
@@ -53,7 +53,7 @@ def test_serve_answers_on_the_given_port(data_dir: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "visitproof.cli.main", "serve", "--no-ray", "--port", str(port)],
+        [sys.executable, "-m", "cli.main", "serve", "--no-ray", "--port", str(port)],
         env=cli_environment(data_dir, VISITPROOF_TENANT="acme"), stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE)
     try:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from serving.checkin_intake import TenantPhotos
+from application.tenant_photos import TenantPhotos
 from tests.builders import TENANT, at, make_checkin
 from visitproof.records import Checkin
-from visitproof.store import Database, Repository
+from visitproof.store import Checkins, Database
 
 
 class Clock:
@@ -28,12 +28,12 @@ def hashed(submitted: str, phash: int) -> Checkin:
 
 def store(database: Database, *checkins: Checkin) -> None:
     with database.begin() as connection:
-        Repository(connection, TENANT).add_checkins(list(checkins))
+        Checkins(connection, TENANT).add_many(list(checkins))
 
 
 def refresh(database: Database, photos: TenantPhotos) -> set[str]:
     with database.connect() as connection:
-        photos.refresh(Repository(connection, TENANT))
+        photos.refresh(Checkins(connection, TENANT))
     return set(photos.seen)
 
 

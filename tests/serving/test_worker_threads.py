@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
+from application.settings import Settings
 from serving.app import local_detector
 from serving.runtime import WorkerThreads
+from tests.api_harness import Api, shelf_photo
 from tests.builders import make_upload_meta
-from tests.serving.conftest import Api, shelf_photo
-from visitproof.settings import Settings
 
 _caller = contextvars.ContextVar("caller", default="unset")
 

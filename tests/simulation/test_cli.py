@@ -9,10 +9,10 @@ import geopandas as gpd
 import typer
 from typer.testing import CliRunner
 
-from visitproof.cli import fraud_eval, simulate
+from application.settings import build_settings
+from cli import fraud_eval, simulate
 from visitproof.records import CheckinStatus
-from visitproof.settings import build_settings
-from visitproof.store import Repository, open_database
+from visitproof.store import Store, open_database
 
 
 def _app() -> typer.Typer:
@@ -33,13 +33,13 @@ def test_simulate_then_evaluate(tmp_path: Path) -> None:
     settings = build_settings(data_dir=tmp_path)
     database = open_database(settings.resolved_database_url)
     with database.connect() as connection:
-        repo = Repository(connection, settings.tenant)
-        checkins = repo.checkins()
-        assert len(repo.reps()) == 6
-        assert len(repo.customers()) == 60
-        assert repo.leads()
-        assert repo.contacts()
-        assert repo.territories()
+        store = Store(connection, settings.tenant)
+        checkins = store.checkins.find()
+        assert len(store.reference.reps()) == 6
+        assert len(store.reference.customers()) == 60
+        assert store.crm.leads()
+        assert store.crm.contacts()
+        assert store.reference.territories()
     database.dispose()
     statuses = {c.status for c in checkins}
     assert {CheckinStatus.VERIFIED, CheckinStatus.REJECTED} <= statuses

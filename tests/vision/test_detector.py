@@ -281,7 +281,7 @@ def test_eval_cli_reports_every_class(small_dataset: Path) -> None:
     import typer
     from typer.testing import CliRunner
 
-    from visitproof.cli import detector as detector_commands
+    from cli import detector as detector_commands
 
     app = typer.Typer()
     detector_commands.register(app)

@@ -13,14 +13,15 @@ import cv2
 import numpy as np
 import pytest
 
+from application.settings import MODELS_DIR, newest_model
 from tests.vision.builders import shelf_detections
-from tests.vision.photos import encode, rgb
+from tests.vision.photos import encode, rgb, textured
 from vision.photo_decode import decode_photo
 from vision.photo_exif import read_exif
 from vision.product_gallery import ProductGallery
 from vision.shelf_verification import ShelfPolicies, judge_pixels, verify_shelf_photo
 from vision.synth.catalogue import build_catalogue, reference_shot, render_pack
-from visitproof.settings import MODELS_DIR, newest_model
+from visitproof.reasons import ReasonCode, status_for
 
 CATALOGUE = build_catalogue(0)
 ROW_HEIGHT, TOP, LEFT = 170, 60, 40
@@ -117,7 +118,32 @@ def test_unreadable_upload_is_a_rejected_verdict_not_an_exception(
     payload = verdict.as_json()
     assert payload["status"] == "rejected"
     assert [r["code"] for r in payload["reasons"]] == ["PHOTO_UNSUPPORTED_FORMAT"]
+    assert verdict.unreadable
+    assert verdict.photo_problem == verdict.reasons[0]
     json.dumps(payload)
+
+
+def _photos() -> dict[str, bytes]:
+    """Uploads that exercise every branch of the shelf check that a fixed model can reach."""
+    good = encode(textured(1280, 960), quality=90)
+    dark = encode((textured(1280, 960) // 12).astype(np.uint8))
+    return {
+        "empty": b"", "not an image": b"GIF89a not really", "truncated": good[: len(good) // 3],
+        "random bytes": np.random.default_rng(7).bytes(5000), "tiny": encode(textured(64, 48)),
+        "dark": dark, "washed out": encode(np.full((960, 1280, 3), 252, np.uint8)),
+        "blurred": encode(cv2.GaussianBlur(textured(1280, 960), (0, 0), 12)),
+        "no shelf": good, "laid shelf": encode(laid_shelf(ROWS)[0], quality=92),
+    }
+
+
+@pytest.mark.parametrize("name", list(_photos()))
+def test_every_code_the_shelf_check_emits_is_in_the_table(
+        gallery: ProductGallery, detector, name: str) -> None:  # type: ignore[no-untyped-def]
+    verdict = verify_shelf_photo(_photos()[name], detector=detector, gallery=gallery,
+                                 featured=[CATALOGUE[0].sku, CATALOGUE[1].sku, "SKU-UNKNOWN"])
+    assert {r.code for r in verdict.reasons} <= set(ReasonCode.__members__)
+    assert verdict.status is status_for(r.code for r in verdict.reasons)
+    assert verdict.unreadable is (verdict.image_size is None)
 
 
 def test_the_committed_model_finds_shelves_and_products_on_a_rendered_photo(
@@ -134,3 +160,4 @@ def test_the_committed_model_finds_shelves_and_products_on_a_rendered_photo(
     assert labels.count("product") >= 0.5 * sum(p["visible"] >= 0.5 for p in meta["products"])
     assert payload["model_version"] == detector.model_version
     assert set(payload["timings_ms"]) >= {"decode", "detect", "identify", "total"}
+    assert not verdict.unreadable

@@ -161,7 +161,7 @@ def test_cli_renders_a_dataset(tmp_path: Path) -> None:
     import typer
     from typer.testing import CliRunner
 
-    from visitproof.cli import synth as synth_commands
+    from cli import synth as synth_commands
 
     app = typer.Typer()
     synth_commands.register(app)

@@ -17,8 +17,8 @@ import typer
 from PIL import Image
 from typer.testing import CliRunner
 
+from cli import detector as detector_commands
 from vision.detector import DetectorConfig, ShelfDetector, letterbox
-from visitproof.cli import detector as detector_commands
 
 pytestmark = pytest.mark.train
 IMGSZ = 160

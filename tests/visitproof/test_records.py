@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from shapely.geometry import LineString, Polygon
 
-from tests.builders import at, make_checkin, make_customer, make_fix, make_lead
+from tests.builders import at, make_checkin, make_customer, make_fix, make_lead, with_verdict
 from visitproof.errors import InvalidValue
 from visitproof.records import (
     CheckinStatus,
@@ -83,3 +83,37 @@ def test_replace_revalidates() -> None:
         replace(fix, lat=95.0)
     assert isinstance(replace(fix, lat=31.0), GpsFix)
     assert isinstance(make_customer(), Customer)
+
+
+def test_a_checkin_answers_its_latest_verification_per_checker() -> None:
+    checkin = make_checkin()
+    assert checkin.latest("fix") is None
+    assert checkin.latest_verifications() == {}
+    judged = with_verdict(checkin, CheckinStatus.REJECTED, "GPS_OUTSIDE_GEOFENCE")
+    judged = with_verdict(judged, CheckinStatus.NEEDS_REVIEW, "NO_SHELF_FOUND", checker="shelf")
+    judged = with_verdict(judged, CheckinStatus.VERIFIED)  # re-verified: the newest stands
+    first_fix, shelf, newest_fix = judged.verifications
+    assert judged.latest("fix") is newest_fix
+    assert judged.latest("shelf") is shelf
+    assert judged.latest("evidence") is None
+    assert judged.latest_verifications() == {"fix": newest_fix, "shelf": shelf}
+    assert list(judged.latest_verifications()) == ["fix", "shelf"]
+    assert first_fix is not newest_fix
+
+
+def test_a_verification_carries_the_rules_version_that_judged_it() -> None:
+    (plain,) = with_verdict(make_checkin(), CheckinStatus.VERIFIED).verifications
+    assert plain.rules_version is None
+    stamped = replace(plain, rules_version=4)
+    assert (stamped.rules_version, dict(stamped.details)) == (4, {})
+
+
+def test_every_record_is_importable_from_its_aggregate_module_and_the_package() -> None:
+    import visitproof.records as records
+    from visitproof.records import checkins, crm, reference
+
+    for module in (checkins, crm, reference):
+        for name in dir(module):
+            value = getattr(module, name)
+            if isinstance(value, type) and value.__module__ == module.__name__:
+                assert getattr(records, name) is value, name

@@ -184,6 +184,7 @@ def verification_row(tenant_id: str, verification: Verification) -> dict[str, An
         "model_version": verification.model_version,
         "policy_version": verification.policy_version,
         "verified_at": verification.verified_at, "details": dict(verification.details),
+        "rules_version": verification.rules_version,
     }
 
 
@@ -193,6 +194,7 @@ def verification_from(row: RowMapping) -> Verification:
         reasons=tuple(Reason(code=r["code"], message=r["message"]) for r in row["reasons"]),
         model_version=row["model_version"], policy_version=row["policy_version"],
         verified_at=row["verified_at"], details=_mapping(row["details"]),
+        rules_version=row["rules_version"],
     )
 
 

@@ -273,7 +273,7 @@ api_tokens = sa.Table(
 rule_sets = sa.Table(
     "rule_sets",
     metadata,
-    # A director's rules as data (visitproof.rules), one row per version. Rows are only ever
+    # A director's rules as data (application.rules), one row per version. Rows are only ever
     # inserted: a change is version n + 1, so every verdict's rules_version stays readable.
     sa.Column("tenant_id", sa.String(128), primary_key=True),
     sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),

@@ -9,7 +9,7 @@ import pytest
 
 from tests.builders import TENANT, make_rep
 from visitproof.errors import StoreCorrupt, StoreLocked, StoreNotInitialised
-from visitproof.store import Database, Repository, open_database
+from visitproof.store import Database, Store, open_database
 
 
 def test_wal_mode_and_foreign_keys_are_on(database: Database) -> None:
@@ -27,7 +27,7 @@ def test_a_locked_store_is_reported_as_locked(tmp_path: Path) -> None:
     try:
         with pytest.raises(StoreLocked, match="locked by another process"), \
                 database.begin() as connection:
-            Repository(connection, TENANT).put_reps([make_rep()])
+            Store(connection, TENANT).reference.put_reps([make_rep()])
     finally:
         holder.rollback()
         holder.close()

@@ -20,7 +20,7 @@ def _run(connection: Connection) -> None:
 
 
 def _url() -> str:
-    from visitproof.settings import build_settings
+    from application.settings import build_settings
 
     configured = config.get_main_option("sqlalchemy.url")
     return configured or build_settings().resolved_database_url

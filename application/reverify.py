@@ -1,0 +1,366 @@
+"""Batch re-verification: judge stored check-ins again after a model or rule change, and
+report which verdicts flipped.
+
+    report = reverify(settings, since=date(2026, 11, 1), until=date(2026, 11, 30),
+                      rules_version=4)
+    report.write(settings.data_dir / "reverify" / report.run_id)
+
+1. The window is the check-ins that departed from ``since`` to ``until`` (both days
+   included, in the tenant's time zone). Rules: version ``rules_version``, else the tenant's
+   current ones (none: judged as without rules). Model: ``model``, else the service's.
+2. Ray Data: the check-in ids become a dataset (``ray.data.from_items``) and
+   :class:`JudgeBatch` workers (``map_batches``, one detector each) read every check-in and
+   its photo from the store and judge it with :meth:`CheckinIntake.judge_stored`, the very
+   code that judges an upload, as of the check-in's receipt (its photo history and its
+   rep's fixes up to then). On a cluster every node needs the database URL and the photo
+   folder.
+3. Storing: each judged check-in gets new verifications beside the old ones (history is
+   never overwritten), tagged in ``details`` with ``reverify_run`` (the run id) and
+   ``previous_status``, stamped with the rules version; and **its status moves to the new
+   verdict**: re-verification exists to correct verdicts after a model or rules fix, and
+   the PHI counts only what the current status says is verified. The old verdict stays
+   readable in the history, and the flip report lists every change.
+4. Resuming: the run id is derived from the window, the rules version and the model file's
+   digest (or given). Check-ins that already carry this run's verifications are skipped, so
+   re-running the same command after an interruption finishes the rest; the report always
+   covers the whole run.
+5. A check-in whose photo is missing from the photo store is not judged (no verdict is
+   stored, the status stays): the report lists it as ``PHOTO_MISSING_FROM_STORE``, and a
+   re-run after restoring the photo judges it.
+
+The flip report: check-ins whose status changed (old → new, reason codes gained and lost),
+counts by transition and by reason code of the new verdicts, written as ``flips.json`` and
+``flips.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from application.checkin_intake import CheckinIntake, IntakePolicies
+from application.product_references import load_embedder
+from application.rule_book import RuleBook
+from application.settings import Settings
+from vision.detector import DetectorConfig, ShelfDetector
+from visitproof.errors import InvalidValue, NotFound
+from visitproof.reasons import combined_status
+from visitproof.records import Checkin, CheckinStatus, Verification
+from visitproof.store import Checkins, Database, PhotoStore, ReferenceData, Store, open_database
+from visitproof.values import utc_now
+
+RUN_TAG = "reverify_run"
+PHOTO_MISSING = "PHOTO_MISSING_FROM_STORE"
+
+_CHECKERS = ("shelf", "fix", "evidence")
+
+
+@dataclass(frozen=True, slots=True)
+class ReverifyJob:
+    """Everything a worker needs to judge check-ins of one run (picklable, sent to Ray)."""
+
+    tenant_id: str
+    run_id: str
+    database_url: str
+    busy_timeout_s: float
+    photos_dir: Path
+    model: Path
+    embedder: Path | None
+    threads: int
+    fix_history: timedelta
+    rules_version: int | None
+    judged_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Flip:
+    """One check-in whose status changed in the run, and the reason codes behind it."""
+
+    checkin_id: UUID
+    rep_id: str
+    customer_id: str
+    departed_at: datetime
+    old_status: CheckinStatus
+    new_status: CheckinStatus
+    gained: tuple[str, ...]
+    lost: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FlipReport:
+    """What one run did (the whole run, across resumed attempts)."""
+
+    run_id: str
+    tenant_id: str
+    since: date
+    until: date
+    rules_version: int | None
+    model: str
+    in_window: int
+    judged_now: int
+    already_done: int
+    photo_missing: tuple[tuple[UUID, str], ...]
+    flips: tuple[Flip, ...]
+    judged_in_run: int
+    by_transition: dict[str, int] = field(default_factory=dict)
+    by_reason: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id, "tenant": self.tenant_id, "since": self.since.isoformat(),
+            "until": self.until.isoformat(), "rules_version": self.rules_version,
+            "model": self.model, "checkins_in_window": self.in_window,
+            "judged_in_run": self.judged_in_run, "judged_now": self.judged_now,
+            "already_done": self.already_done,
+            "photo_missing": [{"checkin_id": str(checkin_id), "code": PHOTO_MISSING,
+                               "message": message}
+                              for checkin_id, message in self.photo_missing],
+            "flipped": len(self.flips), "by_transition": self.by_transition,
+            "by_reason": self.by_reason,
+            "flips": [{"checkin_id": str(f.checkin_id), "rep_id": f.rep_id,
+                       "customer_id": f.customer_id, "departed_at": f.departed_at.isoformat(),
+                       "old_status": f.old_status.value, "new_status": f.new_status.value,
+                       "gained": list(f.gained), "lost": list(f.lost)} for f in self.flips],
+        }
+
+    def write(self, folder: Path) -> tuple[Path, Path]:
+        """``flips.json`` (the whole report) and ``flips.csv`` (one row per flip)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        json_path, csv_path = folder / "flips.json", folder / "flips.csv"
+        json_path.write_text(json.dumps(self.as_json(), indent=2) + "\n", encoding="utf-8")
+        with csv_path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["checkin_id", "rep_id", "customer_id", "departed_at",
+                             "old_status", "new_status", "gained", "lost"])
+            for f in self.flips:
+                writer.writerow([f.checkin_id, f.rep_id, f.customer_id,
+                                 f.departed_at.isoformat(), f.old_status.value,
+                                 f.new_status.value, " ".join(f.gained), " ".join(f.lost)])
+        return json_path, csv_path
+
+
+class JudgeBatch:
+    """The ``map_batches`` worker: one detector and intake per worker, a batch of check-in
+    ids in, one outcome per id out (``judged``, ``already_done``, ``photo_missing``,
+    ``gone``)."""
+
+    def __init__(self, job: ReverifyJob) -> None:
+        self.job = job
+        self.database = open_database(job.database_url, busy_timeout_s=job.busy_timeout_s)
+        self.photos = PhotoStore(job.photos_dir)
+        detector = ShelfDetector(job.model, DetectorConfig(threads=job.threads))
+        self.intake = CheckinIntake(self.database, self.photos, detector,
+                                    IntakePolicies(fix_history=job.fix_history),
+                                    load_embedder(job.embedder, job.threads))
+        with self.database.connect() as connection:
+            self.rules = (None if job.rules_version is None
+                          else RuleBook(connection, job.tenant_id).get(job.rules_version))
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[str]]:
+        outcomes = [self.judge_one(UUID(str(checkin_id))) for checkin_id in batch["checkin_id"]]
+        return {"checkin_id": [str(o[0]) for o in outcomes],
+                "outcome": [o[1] for o in outcomes], "message": [o[2] for o in outcomes]}
+
+    def judge_one(self, checkin_id: UUID) -> tuple[UUID, str, str]:
+        job = self.job
+        with self.database.connect() as connection:
+            store = Store(connection, job.tenant_id)
+            checkin = store.checkins.get(checkin_id)
+            if checkin is None:
+                return checkin_id, "gone", "the check-in is no longer in the store"
+            if _run_checks(checkin, job.run_id):
+                return checkin_id, "already_done", ""
+            try:
+                photo = self.photos.get(checkin.photo_sha256)
+            except NotFound:
+                return checkin_id, "photo_missing", (
+                    f"photo {checkin.photo_sha256} is not in the photo store "
+                    f"{job.photos_dir}; restore it and run the same command again")
+            # Judged on a read connection; the write below is short (SQLite has one writer).
+            judgement = self.intake.judge_stored(store, checkin, photo, self.rules,
+                                                 judged_at=job.judged_at)
+        tag = {RUN_TAG: job.run_id, "previous_status": checkin.status.value}
+        tagged = [replace(v, details={**v.details, **tag}) for v in judgement.verifications]
+        with self.database.begin() as connection:
+            Checkins(connection, job.tenant_id).add_verifications(
+                tagged, update_status=(checkin.id, judgement.status))
+        return checkin_id, "judged", judgement.status.value
+
+
+def reverify(settings: Settings, *, since: date, until: date, model: Path | None = None,
+             rules_version: int | None = None, ray_address: str | None = None,
+             run_id: str | None = None, limit: int | None = None, workers: int = 1,
+             cpus_per_worker: float = 1.0, batch_size: int = 8,
+             progress: Callable[[int, int], None] | None = None) -> FlipReport:
+    """Judge the window's check-ins again (module docstring) and report the flips.
+    ``limit`` judges at most that many this time (a sample; re-run to finish).
+    ``progress(done, total)`` is called as batches finish. Ray is started locally unless
+    it already runs in this process or ``ray_address`` names a cluster."""
+    if until < since:
+        raise InvalidValue("until", f"{until} is before --since {since}", code="BAD_PERIOD")
+    tenant_id = settings.tenant
+    model_path = model or settings.resolved_detector_model
+    if not model_path.is_file():
+        raise NotFound(f"no model file {model_path}")
+    database = open_database(settings.resolved_database_url,
+                             busy_timeout_s=settings.db_busy_timeout_s)
+    try:
+        database.require_current()
+        window, rules_version = _window_and_rules(database, tenant_id, since, until,
+                                                  rules_version)
+        run_id = run_id or default_run_id(since, until, rules_version, model_path)
+        job = ReverifyJob(
+            tenant_id=tenant_id, run_id=run_id, database_url=settings.resolved_database_url,
+            busy_timeout_s=settings.db_busy_timeout_s, photos_dir=settings.photos_dir,
+            model=model_path, embedder=settings.resolved_embedder_model,
+            threads=settings.detector_threads,
+            fix_history=timedelta(days=settings.fix_history_days),
+            rules_version=rules_version, judged_at=utc_now())
+        with database.connect() as connection:
+            stored = Checkins(connection, tenant_id).find(departed_from=window[0],
+                                                          departed_until=window[1])
+        to_do = [c.id for c in stored if not _run_checks(c, run_id)]
+        if limit is not None:
+            to_do = to_do[:limit]
+        outcomes = _run_on_ray(job, to_do, ray_address=ray_address, workers=workers,
+                               cpus_per_worker=cpus_per_worker, batch_size=batch_size,
+                               progress=progress) if to_do else []
+        with database.connect() as connection:
+            after = Checkins(connection, tenant_id).find(departed_from=window[0],
+                                                         departed_until=window[1])
+    finally:
+        database.dispose()
+    already_done = sum(1 for c in stored if _run_checks(c, run_id))
+    return flip_report(after, job, since=since, until=until, outcomes=outcomes,
+                       already_done=already_done)
+
+
+def flip_report(checkins: Sequence[Checkin], job: ReverifyJob, *, since: date, until: date,
+                outcomes: Sequence[tuple[str, str, str]], already_done: int) -> FlipReport:
+    """The report of run ``job.run_id`` over ``checkins`` (read after the run) and this
+    attempt's ``outcomes`` (check-in id, outcome, message)."""
+    flips: list[Flip] = []
+    by_reason: Counter[str] = Counter()
+    judged = 0
+    for checkin in checkins:
+        split = _old_and_new(checkin, job.run_id)
+        if split is None:
+            continue
+        judged += 1
+        old, new, previous = split
+        status = combined_status(*(v.status for v in new))
+        if status is previous:
+            continue
+        old_codes, new_codes = _codes(old), _codes(new)
+        by_reason.update(new_codes)
+        flips.append(Flip(checkin_id=checkin.id, rep_id=checkin.rep_id,
+                          customer_id=checkin.customer_id, departed_at=checkin.departed_at,
+                          old_status=previous, new_status=status,
+                          gained=tuple(c for c in new_codes if c not in old_codes),
+                          lost=tuple(c for c in old_codes if c not in new_codes)))
+    transitions = Counter(f"{f.old_status.value}->{f.new_status.value}" for f in flips)
+    missing = tuple((UUID(checkin_id), message) for checkin_id, outcome, message in outcomes
+                    if outcome == "photo_missing")
+    return FlipReport(
+        run_id=job.run_id, tenant_id=job.tenant_id, since=since, until=until,
+        rules_version=job.rules_version, model=job.model.name, in_window=len(checkins),
+        judged_now=sum(1 for _, outcome, _ in outcomes if outcome == "judged"),
+        already_done=already_done, photo_missing=missing, flips=tuple(flips),
+        judged_in_run=judged, by_transition=dict(sorted(transitions.items())),
+        by_reason=dict(by_reason.most_common()))
+
+
+def default_run_id(since: date, until: date, rules_version: int | None, model: Path) -> str:
+    """``20261101-20261130_rules-4_shelf-detector-0.1.0-1a2b3c4d``: the same command names
+    the same run (so it resumes); another window, rules version or model file, another."""
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()[:8]
+    rules = "none" if rules_version is None else str(rules_version)
+    name = f"{since:%Y%m%d}-{until:%Y%m%d}_rules-{rules}_{model.stem}-{digest}"
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
+
+
+def _window_and_rules(database: Database, tenant_id: str, since: date, until: date,
+                      rules_version: int | None) -> tuple[tuple[datetime, datetime],
+                                                          int | None]:
+    with database.connect() as connection:
+        tenant = ReferenceData(connection, tenant_id).require_tenant()
+        rule_sets = RuleBook(connection, tenant_id)
+        if rules_version is None:
+            rules_version = rule_sets.latest_version()
+        elif rule_sets.get(rules_version) is None:
+            raise NotFound(f"tenant {tenant_id!r} has no rules version {rules_version}; "
+                           "see `visitproof rules show`")
+    zone = ZoneInfo(tenant.timezone)
+    start = datetime.combine(since, time(0), zone)
+    end = datetime.combine(until + timedelta(days=1), time(0), zone)
+    return (start, end), rules_version
+
+
+def _run_on_ray(job: ReverifyJob, checkin_ids: Sequence[UUID], *, ray_address: str | None,
+                workers: int, cpus_per_worker: float, batch_size: int,
+                progress: Callable[[int, int], None] | None) -> list[tuple[str, str, str]]:
+    import ray
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        # A local Ray gets just the CPUs the workers ask for; a cluster has its own.
+        num_cpus = None if ray_address else max(1, math.ceil(workers * cpus_per_worker))
+        ray.init(address=ray_address, num_cpus=num_cpus, include_dashboard=False,
+                 log_to_driver=False)
+    try:
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False  # ours is the one the operator sees
+        dataset = ray.data.from_items([{"checkin_id": str(i)} for i in checkin_ids]) \
+            .map_batches(JudgeBatch, fn_constructor_args=(job,), batch_size=batch_size,
+                         compute=ray.data.ActorPoolStrategy(size=workers),
+                         num_cpus=cpus_per_worker)
+        outcomes: list[tuple[str, str, str]] = []
+        for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+            outcomes.extend(_rows(batch))
+            if progress is not None:
+                progress(len(outcomes), len(checkin_ids))
+        return outcomes
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _rows(batch: dict[str, Any]) -> Iterable[tuple[str, str, str]]:
+    return zip((str(v) for v in batch["checkin_id"]), (str(v) for v in batch["outcome"]),
+               (str(v) for v in batch["message"]), strict=True)
+
+
+def _run_checks(checkin: Checkin, run_id: str) -> list[Verification]:
+    return [v for v in checkin.verifications if v.details.get(RUN_TAG) == run_id]
+
+
+def _old_and_new(checkin: Checkin, run_id: str
+                 ) -> tuple[list[Verification], list[Verification], CheckinStatus] | None:
+    """(the latest verification per checker before the run, the run's, the status before
+    the run); None when the run hasn't judged the check-in."""
+    run = _run_checks(checkin, run_id)
+    if not run:
+        return None
+    first = next(i for i, v in enumerate(checkin.verifications) if v.details.get(RUN_TAG)
+                 == run_id)
+    before = replace(checkin, verifications=checkin.verifications[:first])
+    previous = CheckinStatus(str(run[0].details.get("previous_status", checkin.status)))
+    return ([v for checker, v in before.latest_verifications().items() if checker in _CHECKERS],
+            run, previous)
+
+
+def _codes(verifications: Iterable[Verification]) -> list[str]:
+    return list(dict.fromkeys(r.code for v in verifications for r in v.reasons))

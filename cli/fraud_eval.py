@@ -1,0 +1,56 @@
+"""``visitproof eval fraud``: recall per fraud type and the honest false-reject rate over the
+simulated data in the data folder."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from application.settings import build_settings
+from cli.options import DataDirOption
+
+TARGET_RECALL = 0.98
+TARGET_FALSE_REJECT = 0.01
+TARGETED = ("backfill", "remote", "teleport", "clock_tampering", "photo_reuse")
+
+
+def eval_group(app: typer.Typer) -> typer.Typer:
+    """The ``eval`` sub-command group of ``app``: the one already registered (the detector
+    adds one) or a new one, so every ``eval X`` command shares it."""
+    for info in app.registered_groups:
+        if info.name == "eval" and info.typer_instance is not None:
+            return info.typer_instance
+    group = typer.Typer(help="Evaluate models and checks.", no_args_is_help=True)
+    app.add_typer(group, name="eval")
+    return group
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``eval fraud`` to ``app``."""
+    group = eval_group(app)
+
+    @group.command("fraud")
+    def fraud_command(
+        data_dir: DataDirOption = None,
+        seed: Annotated[int | None, typer.Option(help="Expected simulation seed.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Per fraud type recall, and the false-reject rate on honest check-ins."""
+        # Imported here so the CLI starts even where the simulator isn't installed.
+        from simulation.evaluation import evaluate_fraud
+
+        settings = build_settings(data_dir=data_dir)
+        result = evaluate_fraud(settings.data_dir, seed=seed)
+        if as_json:
+            typer.echo(json.dumps(result.as_json(), indent=2, sort_keys=True))
+            return
+        typer.echo(f"{'fraud type':<18}{'n':>6}{'recall':>9}{'rejected':>10}  target")
+        for kind, recall in result.recall.items():
+            target = f">= {TARGET_RECALL}" if kind in TARGETED else "-"
+            typer.echo(f"{kind:<18}{result.support[kind]:>6}{recall:>9.3f}"
+                       f"{result.reject_recall[kind]:>10.3f}  {target}")
+        typer.echo(f"honest check-ins: {result.honest_checkins:,}, false-reject rate "
+                   f"{result.honest_false_reject_rate:.4f} (target <= {TARGET_FALSE_REJECT}), "
+                   f"sent to review {result.honest_review_rate:.4f}")

@@ -1,0 +1,108 @@
+"""``visitproof reverify``: judge stored check-ins again after a model or rules change.
+
+    visitproof reverify --since 2026-11-01 --until 2026-11-30 --rules 4
+    visitproof reverify --since 2026-11-01 --until 2026-11-30 --model models/new.onnx \\
+        --ray-address auto
+
+Prints a progress bar, then the flip report as a table; writes it as ``flips.json`` and
+``flips.csv`` under ``DATA_DIR/reverify/RUN_ID/``. Running the same command again resumes
+an interrupted run. What is stored, and that check-in statuses move to the new verdicts,
+is described in :mod:`application.reverify`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from cli.options import DataDirOption, TenantOption, settings_for
+from visitproof.errors import InvalidValue
+
+
+def register(app: typer.Typer) -> None:
+    app.command("reverify")(reverify_command)
+
+
+def _day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidValue(option, f"expected a date YYYY-MM-DD, got {value!r}",
+                           code="BAD_DATE") from None
+
+
+def reverify_command(
+    since: Annotated[str, typer.Option("--since", help="First departure day (YYYY-MM-DD, "
+                                       "tenant time zone).", show_default=False)],
+    until: Annotated[str, typer.Option("--until", help="Last departure day, included.",
+                                       show_default=False)],
+    model: Annotated[Path | None, typer.Option(
+        "--model", help="Shelf detector ONNX file (default: the service's).",
+        show_default=False)] = None,
+    rules: Annotated[int | None, typer.Option(
+        "--rules", help="Rules version (default: the current one).", show_default=False,
+        min=1)] = None,
+    ray_address: Annotated[str | None, typer.Option(
+        "--ray-address", help="Join this Ray cluster (default: start a local Ray).",
+        show_default=False)] = None,
+    run_id: Annotated[str | None, typer.Option(
+        "--run-id", help="Name the run (default: from window, rules and model; the same "
+        "command resumes the same run).", show_default=False)] = None,
+    limit: Annotated[int | None, typer.Option(
+        "--limit", help="Judge at most this many check-ins now (re-run to finish).",
+        show_default=False, min=1)] = None,
+    workers: Annotated[int, typer.Option(help="Parallel judging workers.", min=1)] = 1,
+    data_dir: DataDirOption = None,
+    tenant: TenantOption = None,
+) -> None:
+    """Judge the check-ins of a period again with a model and rules version; report flips."""
+    from application.reverify import reverify  # Ray and the model load only for this command
+
+    settings = settings_for(data_dir, tenant)
+    console = Console()
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+                  transient=True) as bar:
+        task = bar.add_task("re-verifying", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = reverify(settings, since=_day(since, "since"), until=_day(until, "until"),
+                          model=model, rules_version=rules, ray_address=ray_address,
+                          run_id=run_id, limit=limit, workers=workers, progress=advance)
+    json_path, csv_path = report.write(settings.data_dir / "reverify" / report.run_id)
+    console.print(f"run {report.run_id}: {report.in_window} check-ins in the window, "
+                  f"{report.judged_now} judged now, {report.already_done} already done, "
+                  f"{len(report.photo_missing)} photos missing, {len(report.flips)} flipped "
+                  f"(rules version {report.rules_version}, model {report.model})")
+    if report.flips:
+        table = Table(title="Flipped verdicts")
+        table.add_column("check-in", no_wrap=True)  # ids are copied into other tools whole
+        for name in ("rep", "customer", "departed", "old → new"):
+            table.add_column(name)
+        for name in ("gained", "lost"):
+            table.add_column(name, overflow="fold")
+        for flip in report.flips:
+            table.add_row(str(flip.checkin_id), flip.rep_id, flip.customer_id,
+                          _short(flip.departed_at),
+                          f"{flip.old_status.value} → {flip.new_status.value}",
+                          " ".join(flip.gained), " ".join(flip.lost))
+        console.print(table)
+        counts = Table("reason code", "flips", title="Reasons of the new verdicts")
+        for code, count in report.by_reason.items():
+            counts.add_row(code, str(count))
+        console.print(counts)
+    for checkin_id, message in report.photo_missing:
+        console.print(f"[yellow]PHOTO_MISSING_FROM_STORE[/] {checkin_id}: {message}")
+    console.print(f"report: {json_path} and {csv_path}")
+
+
+def _short(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}"

@@ -1,0 +1,211 @@
+"""Batch re-verification end to end: check-ins uploaded through the API (and one imported
+with an older model's verdict), judged again with Ray Data under a new rules version.
+
+One local Ray for the module (Ray is slow to start); every run reuses it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import ray
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from application.reverify import PHOTO_MISSING, RUN_TAG, reverify
+from application.settings import Settings
+from cli.main import app as cli
+from tests.api_harness import Api, shelf_photo
+from tests.builders import HANGZHOU, TENANT, make_checkin, make_fix, make_upload_meta, shifted
+from visitproof.errors import InvalidValue, NotFound
+from visitproof.records import CheckinStatus, Verification
+from visitproof.store import PhotoStore, Store
+from visitproof.store.tables import verifications
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_ray() -> Iterator[None]:
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+TODAY = datetime.now(UTC).date()
+WINDOW = {"since": TODAY - timedelta(days=1), "until": TODAY + timedelta(days=1)}
+
+
+def settings_of(api: Api) -> Settings:
+    return Settings(data_dir=api.photos_dir.parent, tenant=TENANT)
+
+
+def run(api: Api, **options: Any) -> Any:
+    return reverify(settings_of(api), **WINDOW, cpus_per_worker=0.5, **options)
+
+
+def imported_verified_checkin(api: Api) -> uuid.UUID:
+    """A check-in of r2 imported with the verdict of an older model (verified), its photo in
+    the photo store: re-judging it with today's model and rules flips it."""
+    sha = PhotoStore(api.photos_dir).put(shelf_photo(50))
+    departed = datetime.now(UTC) - timedelta(hours=2)
+    fix = make_fix(*shifted(*HANGZHOU, north_m=31.7, east_m=-12.3),
+                   t=departed - timedelta(minutes=10))
+    checkin = replace(make_checkin(rep="r2", arrived=departed - timedelta(minutes=40),
+                                   departed=departed, fix=fix,
+                                   captured=departed - timedelta(minutes=20),
+                                   submitted=departed + timedelta(minutes=8)),
+                      photo_sha256=sha)
+    old = Verification(checkin_id=checkin.id, checker="shelf", status=CheckinStatus.VERIFIED,
+                       reasons=(), model_version="shelf-detector-0.0.1",
+                       policy_version="golden-zone-default-1",
+                       verified_at=checkin.submitted_at)
+    with api.database.begin() as connection:
+        Store(connection, TENANT).checkins.add(replace(checkin, verifications=(old,)))
+    return checkin.id
+
+
+def uploads(api: Api, count: int, first_seed: int = 60) -> list[uuid.UUID]:
+    ids = []
+    for n in range(count):
+        response = api.upload(make_upload_meta(north_m=20.0 + 7 * (first_seed - 60 + n)),
+                              shelf_photo(first_seed + n))
+        assert response.status_code == 201, response.text
+        ids.append(uuid.UUID(response.json()["checkin_id"]))
+    return ids
+
+
+def verification_rows(api: Api) -> list[tuple[uuid.UUID, str, int | None, Any]]:
+    v = verifications.c
+    with api.database.connect() as connection:
+        return [(row.checkin_id, row.checker, row.rules_version, row.details)
+                for row in connection.execute(sa.select(v.checkin_id, v.checker,
+                                                        v.rules_version, v.details)
+                                              .order_by(v.id))]
+
+
+def test_reverify_judges_again_stores_beside_reports_flips_and_resumes(
+        make_api: Callable[..., Api]) -> None:
+    api = make_api()
+    imported = imported_verified_checkin(api)
+    uploaded = uploads(api, 3)
+    lost_photo = uploads(api, 1, first_seed=70)[0]
+    with api.database.connect() as connection:
+        lost = Store(connection, TENANT).checkins.get(lost_photo)
+    assert lost is not None
+    PhotoStore(api.photos_dir).path_for(lost.photo_sha256).unlink()
+    rules = api.client.post("/v1/rules", json={"evidence": {"supermarket": ["contract_number"]}},
+                            headers=api.auth("director"))
+    assert rules.status_code == 201
+    before = verification_rows(api)
+    statuses_before = {c["id"]: c["status"] for c in api.client.get(
+        "/v1/checkins", headers=api.auth("director")).json()["data"]}
+
+    # An interrupted run: only two check-ins judged (the oldest departures first).
+    first = run(api, limit=2)
+    assert (first.in_window, first.already_done, first.rules_version) == (5, 0, 1)
+    assert first.judged_now + len(first.photo_missing) == 2
+    added = verification_rows(api)[len(before):]
+    assert [(checker, version) for _, checker, version, _ in added] == \
+        [("shelf", 1), ("fix", 1), ("evidence", 1)] * first.judged_now
+    assert {details[RUN_TAG] for *_, details in added} == {first.run_id}
+
+    # The same command again resumes: the rest is judged, nothing twice.
+    second = run(api)
+    assert second.run_id == first.run_id
+    assert (second.judged_now, second.already_done, second.judged_in_run) == \
+        (4 - first.judged_now, first.judged_now, 4)
+    assert [checkin_id for checkin_id, _ in second.photo_missing] == [lost_photo]
+    assert "restore it" in second.photo_missing[0][1]
+    rows = verification_rows(api)
+    assert rows[:len(before)] == before  # history is never overwritten
+    assert len(rows) == len(before) + 4 * 3
+    assert all(checkin_id != lost_photo for checkin_id, *_ in rows[len(before):])
+
+    # The flips: every judged check-in verified before (the imported one among them) now
+    # lacks the contract number the new rules ask of a supermarket.
+    was_verified = {uuid.UUID(i) for i, status in statuses_before.items()
+                    if status == "verified"} - {lost_photo}
+    assert imported in was_verified
+    assert {f.checkin_id for f in second.flips} == was_verified
+    for flip in second.flips:
+        assert (flip.old_status, flip.new_status) == (CheckinStatus.VERIFIED,
+                                                      CheckinStatus.NEEDS_REVIEW)
+        assert "MANDATORY_EVIDENCE_MISSING" in flip.gained
+    assert second.by_transition == {"verified->needs_review": len(was_verified)}
+    assert second.by_reason["MANDATORY_EVIDENCE_MISSING"] == len(was_verified)
+
+    # Statuses move to the new verdicts; the verdict shows the rules that judged it.
+    after = {c["id"]: c for c in api.client.get(
+        "/v1/checkins", headers=api.auth("director")).json()["data"]}
+    assert after[str(imported)]["status"] == "needs_review"
+    assert after[str(imported)]["verdict"]["rules_version"] == 1
+    assert after[str(lost_photo)]["status"] == statuses_before[str(lost_photo)]
+    assert after[str(lost_photo)]["verdict"]["rules_version"] is None
+    for checkin_id in uploaded:
+        checkin = after[str(checkin_id)]
+        assert checkin["verdict"]["rules_version"] == 1
+        assert "MANDATORY_EVIDENCE_MISSING" in [r["code"] for r in checkin["verdict"]["reasons"]]
+        if checkin_id not in was_verified:
+            assert checkin["status"] == statuses_before[str(checkin_id)]
+
+    # A third time: nothing left but the missing photo; the report still covers the run.
+    third = run(api)
+    assert (third.judged_now, third.already_done, third.judged_in_run) == (0, 4, 4)
+    assert third.flips == second.flips
+    assert len(verification_rows(api)) == len(rows)
+
+    json_path, csv_path = third.write(api.photos_dir.parent / "reverify" / third.run_id)
+    report = json.loads(json_path.read_text(encoding="utf-8"))
+    assert (report["flipped"], report["rules_version"], report["judged_in_run"]) == \
+        (len(was_verified), 1, 4)
+    assert report["photo_missing"][0]["code"] == PHOTO_MISSING
+    with csv_path.open(encoding="utf-8") as handle:
+        table = list(csv.DictReader(handle))
+    assert sorted((r["checkin_id"], r["old_status"], r["new_status"]) for r in table) == \
+        sorted((str(i), "verified", "needs_review") for i in was_verified)
+
+
+def test_the_command_prints_the_flips_and_writes_the_report(
+        make_api: Callable[..., Api]) -> None:
+    api = make_api()
+    imported = imported_verified_checkin(api)
+    assert api.client.post("/v1/rules", json={"evidence": {"supermarket": ["device_clock"]}},
+                           headers=api.auth("director")).status_code == 201
+    data_dir = api.photos_dir.parent
+    result = CliRunner().invoke(cli, [
+        "reverify", "--since", WINDOW["since"].isoformat(),
+        "--until", WINDOW["until"].isoformat(), "--run-id", "after-model-fix",
+        "--data-dir", str(data_dir), "--tenant", TENANT])
+    assert result.exit_code == 0, result.output
+    assert "1 judged now" in result.output
+    assert "1 flipped" in result.output
+    assert "Flipped verdicts" in result.output
+    assert "MANDATORY_EVIDENCE_MISSING" in result.output  # the reasons' counts
+    report = json.loads((data_dir / "reverify" / "after-model-fix" / "flips.json")
+                        .read_text(encoding="utf-8"))
+    assert [f["checkin_id"] for f in report["flips"]] == [str(imported)]
+    assert report["rules_version"] == 1  # the current rules by default
+
+
+@pytest.mark.parametrize(("options", "error", "code"), [
+    ({"since": date(2026, 11, 30), "until": date(2026, 11, 1)}, InvalidValue, "BAD_PERIOD"),
+    ({"rules_version": 7}, NotFound, "NOT_FOUND"),
+    ({"model": Path("no/such/model.onnx")}, NotFound, "NOT_FOUND"),
+])
+def test_bad_options_are_refused_before_anything_runs(
+        api: Api, options: dict[str, Any], error: type[Exception], code: str) -> None:
+    with pytest.raises(error) as raised:
+        reverify(settings_of(api), **{**WINDOW, **options})
+    assert getattr(raised.value, "code", None) == code
+
+
+def test_an_empty_window_reports_nothing(api: Api) -> None:
+    report = reverify(settings_of(api), since=date(2020, 1, 1), until=date(2020, 1, 31))
+    assert (report.in_window, report.judged_now, report.flips) == (0, 0, ())
