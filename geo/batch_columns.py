@@ -27,7 +27,6 @@ from visitproof.values import require_utc
 REQUIRED = ("checkin_id", "rep_id", "accuracy_m", "is_mock", "fix_time", "arrived_at",
             "departed_at", "submitted_at", "customer_lat", "customer_lon", "customer_type",
             "customer_radius_m")
-TIME_COLUMNS = TIME_FIELDS
 
 
 def utc_ns(series: pd.Series, name: str) -> tuple[Int, Bool]:
@@ -59,9 +58,9 @@ def read_columns(frame: gpd.GeoDataFrame, policy: FixIntegrityPolicy,
                            code="MISSING_COLUMN")
     n = len(frame)
     points = frame.geometry.to_numpy()
-    times, missing = np.zeros((len(TIME_COLUMNS), n), dtype=np.int64), np.ones(
-        (len(TIME_COLUMNS), n), dtype=bool)
-    for k, name in enumerate(TIME_COLUMNS):
+    per_field = (len(TIME_FIELDS), n)
+    times, missing = np.zeros(per_field, dtype=np.int64), np.ones(per_field, dtype=bool)
+    for k, name in enumerate(TIME_FIELDS):
         if name in frame.columns:
             times[k], missing[k] = utc_ns(frame[name], name)
     customer_lat = frame["customer_lat"].to_numpy(dtype=np.float64)
@@ -81,7 +80,7 @@ def read_columns(frame: gpd.GeoDataFrame, policy: FixIntegrityPolicy,
     exif_missing = np.ones(n, dtype=bool)
     if "exif_captured_at" in frame.columns:
         exif_ns, exif_missing = utc_ns(frame["exif_captured_at"], "exif_captured_at")
-    none = np.zeros((len(TIME_COLUMNS), n), dtype=bool)
+    none = np.zeros(per_field, dtype=bool)
     return FixColumns(
         n=n, lat=shapely.get_y(points).astype(np.float64),
         lon=shapely.get_x(points).astype(np.float64),
@@ -126,7 +125,7 @@ def checkins_frame(checkins: Sequence[Checkin], customers: Mapping[str, Customer
     frame = pd.DataFrame(rows, columns=[*REQUIRED, "photo_captured_at",
                                         "device_submitted_at", "customer_footprint",
                                         "exif_captured_at", "exif_lat", "exif_lon"])
-    for name in (*TIME_COLUMNS, "exif_captured_at"):
+    for name in (*TIME_FIELDS, "exif_captured_at"):
         frame[name] = pd.to_datetime(frame[name], utc=True)
     points = shapely.points([c.fix.lon for c in checkins], [c.fix.lat for c in checkins])
     return gpd.GeoDataFrame(frame, geometry=points, crs="EPSG:4326")

@@ -55,8 +55,8 @@ C = ReasonCode
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PriorFix:
     """An earlier fix of the same rep: degrees, metres, UTC. ``position_trusted`` is False
-    when its own verdict doubted the position (see ``ReasonSpec.position``); such fixes
-    never anchor the movement check."""
+    when its own verdict doubted the position (see :func:`geo.reasons.position_trusted`);
+    such fixes never anchor the movement check."""
 
     checkin_id: str
     lat: float
@@ -180,7 +180,16 @@ def check_raw_fix(lat: object, lon: object, accuracy_m: object, fix_time: object
     rank = {name: position for position, name in enumerate(ids)}
     cols = _one_row(lat, lon, accuracy_m, sent, is_mock, customer, exif, policy,
                     now=microseconds(require_utc(now, "now")), rank=rank[checkin_id])
-    earlier = EarlierFixes(
+    found = find_reasons(cols, policy, _earlier(history, rank))
+    measured = {name: float(found.values[name][0]) if found.measured[name][0] else None
+                for name in MEASUREMENTS}
+    return verdict_from([found.reason(code, 0) for code in found.codes(0)],
+                        FixMeasurements(**measured), policy)
+
+
+def _earlier(history: Sequence[PriorFix], rank: dict[str, int]) -> EarlierFixes:
+    """The rep's other fixes as columns, times in microseconds (a naive one raises)."""
+    return EarlierFixes(
         rep=np.zeros(len(history), dtype=np.int64),
         t=np.array([microseconds(require_utc(prior.fix_time, "history.fix_time"))
                     for prior in history], dtype=np.int64),
@@ -189,11 +198,6 @@ def check_raw_fix(lat: object, lon: object, accuracy_m: object, fix_time: object
         lon=np.array([prior.lon for prior in history], dtype=np.float64),
         accuracy=np.array([prior.accuracy_m for prior in history], dtype=np.float64),
         doubted=np.array([not prior.position_trusted for prior in history], dtype=bool))
-    found = find_reasons(cols, policy, earlier)
-    measured = {name: float(found.values[name][0]) if found.measured[name][0] else None
-                for name in MEASUREMENTS}
-    return verdict_from([found.reason(code, 0) for code in found.codes(0)],
-                        FixMeasurements(**measured), policy)
 
 
 def _one_row(lat: object, lon: object, accuracy_m: object, sent: dict[str, object],

@@ -52,7 +52,7 @@ def find_reasons(cols: FixColumns, policy: FixIntegrityPolicy,
         _exif_rules(cols, valid_xy, valid_time["photo_captured_at"], tolerance, found, policy)
         # last: the movement anchor depends on every other rule's doubts
         _history_rules(cols, valid_xy & valid_time["fix_time"], valid_time["fix_time"],
-                       found, policy, earlier or EarlierFixes.none())
+                       found, policy, EarlierFixes.none() if earlier is None else earlier)
     return found
 
 

@@ -68,12 +68,6 @@ class HistoryOrder:
     def __len__(self) -> int:
         return len(self.row)
 
-    def back(self, k: int) -> tuple[Int, Bool]:
-        """For each position, the position k steps earlier, and whether that one exists
-        and belongs to the same rep."""
-        source = np.arange(len(self)) - k
-        return np.maximum(source, 0), source >= self.start
-
     def judged(self, rows: Bool) -> Bool:
         """Per position: whether it is a judged row among ``rows``."""
         inside = self.row >= 0

@@ -25,7 +25,8 @@ import numpy.typing as npt
 from geo.fix_columns import Bool, Int
 from geo.fix_policy import FixIntegrityPolicy
 from geo.history import HistoryOrder
-from geo.projection import distance_m, point_distance_m, utm_epsg
+from geo.projection import distance_m as metres_between
+from geo.projection import point_distance_m, utm_epsg
 from geo.reasons import duration, metres, speed
 from visitproof.reasons import ReasonCode, reason
 from visitproof.records import Reason
@@ -86,8 +87,8 @@ def from_anchor(order: HistoryOrder, doubted: Bool, judged: Bool, epsg: Int,
     exists &= order.judged(judged) & (elapsed <= policy.movement_lookback_s)
     a = anchor[exists]
     distance = np.zeros(m)
-    distance[exists] = distance_m(order.lon[a], order.lat[a], order.lon[exists],
-                                  order.lat[exists], epsg[order.row[exists]])
+    distance[exists] = metres_between(order.lon[a], order.lat[a], order.lon[exists],
+                                      order.lat[exists], epsg[order.row[exists]])
     tolerance = policy.accuracy_tolerance_m(order.accuracy)
     implied = np.zeros(m)
     implied[exists] = implied_speed_ms(distance[exists], elapsed[exists],
