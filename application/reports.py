@@ -41,7 +41,7 @@ PhiScope = Callable[[PhiTables, str | None], tuple[PhiTables, str | None]]
 
 
 def tenant_timezone(connection: Connection, tenant_id: str) -> str:
-    """The tenant's IANA time zone (``NotFound``-like ``StoreNotInitialised`` without it)."""
+    """The tenant's IANA time zone (``NotFound`` ``TENANT_NOT_FOUND`` when it isn't stored)."""
     return ReferenceData(connection, tenant_id).require_tenant().timezone
 
 
@@ -79,15 +79,14 @@ def overlap_reports(connection: Connection, tenant_id: str, *, first: date, last
         raise InvalidInput(f"tenant {tenant_id!r} has no customers yet: nothing to map",
                            code="EMPTY_INPUT")
     crs = metric_crs(inputs.sites.frame["lon"], inputs.sites.frame["lat"])
-    scoped = scoped_inputs(inputs, visible)
+    scoped = _scoped_inputs(inputs, visible)
     periods = [whole, *(calendar_weeks(whole, timezone) if weekly else [])]
     reports = []
     for period in periods:
         at = min(period.end, judged_at)
         report = build_overlap_report(scoped, period, at, policy, crs=crs, ranking=ranking)
         if visible is not None:
-            status = owned_by(coverage_status(inputs.sites, inputs.visits, at, policy,
-                                              inputs.rep_territory), visible)
+            status = _owned_coverage(inputs, at, policy, visible)
             report = replace(report, gaps=gaps_from_status(status),
                              customers=status.drop(columns=["assigned_rep_ids"]))
         reports.append(report)
@@ -101,11 +100,10 @@ def coverage(connection: Connection, tenant_id: str, *, now: datetime,
     inputs = overlap_inputs(connection, tenant_id, until=now)
     if inputs.sites.frame.empty:
         return pd.DataFrame()
-    return owned_by(coverage_status(inputs.sites, inputs.visits, now, policy,
-                                    inputs.rep_territory), visible)
+    return _owned_coverage(inputs, now, policy, visible)
 
 
-def scoped_inputs(inputs: OverlapInputs, visible: frozenset[str] | None) -> OverlapInputs:
+def _scoped_inputs(inputs: OverlapInputs, visible: frozenset[str] | None) -> OverlapInputs:
     """``inputs`` with only the ``visible`` reps' visits, territories and names."""
     if visible is None:
         return inputs
@@ -117,9 +115,11 @@ def scoped_inputs(inputs: OverlapInputs, visible: frozenset[str] | None) -> Over
                    rep_names={r: n for r, n in inputs.rep_names.items() if r in visible})
 
 
-def owned_by(status: pd.DataFrame, visible: frozenset[str] | None) -> pd.DataFrame:
-    """The customers (rows of ``coverage_status``) owned by a visible rep; all when
-    ``visible`` is None (customers with no owner included)."""
+def _owned_coverage(inputs: OverlapInputs, at: datetime, policy: OverlapPolicy,
+                    visible: frozenset[str] | None) -> pd.DataFrame:
+    """Coverage at ``at`` of the customers a visible rep owns; all when ``visible`` is None
+    (customers with no owner included). A visit by anyone counts."""
+    status = coverage_status(inputs.sites, inputs.visits, at, policy, inputs.rep_territory)
     if visible is None:
         return status
     owned = [bool(set(owners) & visible) for owners in status["owner_rep_ids"]]

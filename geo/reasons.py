@@ -61,11 +61,6 @@ _POSITION_CODES = frozenset({
     C.FIX_REPEATED_COORDINATES, C.FIX_EXACTLY_ON_CUSTOMER, C.EXIF_POSITION_MISMATCH})
 
 
-def is_fix_code(code: str) -> bool:
-    """Whether ``code`` is one the fix checks raise."""
-    return code in _POSITION
-
-
 def order(code: str) -> int:
     """Where a fix code stands in a verdict's list (the order of :data:`WEIGHTS`)."""
     return _POSITION[code]

@@ -229,8 +229,9 @@ def reason(code: ReasonCode, **values: Any) -> Reason:
 
 def severity_of(code: str) -> Severity:
     """The severity of ``code``; a code this table doesn't know asks for review."""
-    spec = REASONS.get(ReasonCode(code)) if code in ReasonCode.__members__ else None
-    return Severity.REVIEW if spec is None else spec.severity
+    if code not in ReasonCode.__members__:
+        return Severity.REVIEW
+    return REASONS[ReasonCode(code)].severity
 
 
 def status_for(codes: Iterable[str]) -> CheckinStatus:
