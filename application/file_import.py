@@ -79,19 +79,38 @@ class _Collector:
     def __init__(self, row: _Row, errors: list[RowError]) -> None:
         self.row, self.errors, self.ok = row, errors, True
 
-    def field(self, name: str, parse: Callable[[str], Any], *, required: bool) -> Any:
+    def columns(self, kind: str) -> dict[str, Any]:
+        """Every column of ``kind`` that the row fills, parsed by its rule in :data:`_RULES`
+        (a missing required one is a row error; a missing optional one is left out, so the
+        record's default applies)."""
+        required, optional = COLUMNS[kind]
+        values = {}
+        for name in required + optional:
+            value = self.field(name, _RULES[name], required=name in required)
+            if value is not None:
+                values[name] = value
+        return values
+
+    def field(self, name: str, parse: Callable[[str, str], Any], *, required: bool) -> Any:
         raw = (self.row.values.get(name) or "").strip()
         if not raw:
             if required:
                 self.fail(name, "MISSING_FIELD", f"{name} is required and empty")
             return None
         try:
-            return parse(raw)
+            return parse(raw, name)
         except InvalidValue as error:
             self.fail(name, error.code, error.reason)
         except (ValueError, GEOSException) as error:
             self.fail(name, "BAD_VALUE", f"can't read {raw!r}: {error}")
         return None
+
+    def known(self, name: str, value: str | None, known: set[str] | frozenset[str],
+              what: str, hint: str = "") -> None:
+        """A row error unless ``value`` (a rep or customer id) is already in the store."""
+        if value is not None and value not in known:
+            self.fail(name, f"UNKNOWN_{what.upper()}",
+                      f"{what} {value!r} is not in the store{hint}")
 
     def fail(self, field: str, code: str, reason: str) -> None:
         self.ok = False
@@ -111,13 +130,13 @@ def read_import_file(path: Path, kind: str, *, tenant_id: str,
                            code="UNKNOWN_KIND")
     rows = list(_read_rows(path, kind))
     errors: list[RowError] = []
-    parse = _PARSERS[kind]
+    known = {"rep": known_reps, "customer": known_customers}
     records: list[Any] = []
     territories: list[Territory] = []
     seen: dict[str, int] = {}
     for row in rows:
         collector = _Collector(row, errors)
-        record = parse(collector, tenant_id, known_reps, known_customers)
+        record = _parse(collector, kind, tenant_id, known)
         raw_id = (row.values.get("id") or "").strip()
         first = seen.setdefault(raw_id, row.line) if raw_id else row.line
         if first != row.line:
@@ -211,15 +230,15 @@ def _geojson_rows(path: Path, text: str) -> Iterator[_Row]:
 
 # -- per-kind parsers ------------------------------------------------------------------------
 
-def _number(text: str) -> float:
+def _number(text: str, name: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise InvalidValue("value", f"must be a finite number, got {text}", code="BAD_NUMBER")
+        raise InvalidValue(name, f"must be a finite number, got {text}", code="BAD_NUMBER")
     return value
 
 
-def _coordinate(check: Callable[[float, str], float], name: str) -> Callable[[str], float]:
-    def parse(text: str) -> float:
+def _coordinate(check: Callable[[float, str], float]) -> Callable[[str, str], float]:
+    def parse(text: str, name: str) -> float:
         try:
             value = float(text)
         except ValueError:
@@ -228,32 +247,49 @@ def _coordinate(check: Callable[[float, str], float], name: str) -> Callable[[st
     return parse
 
 
-def _enum_value(kind: type[Any]) -> Callable[[str], Any]:
-    def parse(text: str) -> Any:
+def _enum_value(kind: type[Any]) -> Callable[[str, str], Any]:
+    def parse(text: str, name: str) -> Any:
         try:
             return kind(text.strip())
         except ValueError:
             allowed = ", ".join(member.value for member in kind)
-            raise InvalidValue("value", f"unknown value {text!r}; expected one of: {allowed}",
+            raise InvalidValue(name, f"unknown value {text!r}; expected one of: {allowed}",
                                code="UNKNOWN_ENUM_VALUE") from None
     return parse
 
 
-def _identifier(name: str) -> Callable[[str], str]:
-    return lambda text: require_identifier(text, name)
-
-
-def _instant(name: str) -> Callable[[str], Any]:
-    return lambda text: parse_utc(text, name)
-
-
-def _boolean(text: str) -> bool:
+def _boolean(text: str, name: str) -> bool:
     lowered = text.lower()
     if lowered in ("1", "true", "yes", "y"):
         return True
     if lowered in ("0", "false", "no", "n"):
         return False
-    raise InvalidValue("active", f"{text!r} is not true/false", code="BAD_VALUE")
+    raise InvalidValue(name, f"{text!r} is not true/false", code="BAD_VALUE")
+
+
+def _text(text: str, _name: str) -> str:
+    return text
+
+
+def _id_list(text: str, _name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(";") if part.strip())
+
+
+def _geometry(text: str, _name: str) -> BaseGeometry:
+    return wkt.loads(text)
+
+
+# How each column's text is read, whichever kind of file it is in.
+_RULES: dict[str, Callable[[str, str], Any]] = {
+    "name": _text, "channel": _text, "contact_name": _text,
+    "type": _enum_value(CustomerType), "tier": _enum_value(Tier),
+    "role": _enum_value(DecisionRole), "active": _boolean,
+    "lat": _coordinate(require_lat), "lon": _coordinate(require_lon),
+    "geofence_radius_m": _number, "footprint_wkt": _geometry, "assigned_reps": _id_list,
+    "created_at": parse_utc, "assigned_at": parse_utc, "first_touch_at": parse_utc,
+    **dict.fromkeys(("id", "territory_id", "team_id", "manager_id", "customer_id",
+                     "assigned_rep_id"), require_identifier),
+}
 
 
 def _structural(collector: _Collector) -> bool:
@@ -277,98 +313,51 @@ def _build(collector: _Collector, build: Callable[[], _T]) -> _T | None:
         return None
 
 
-def _parse_customer(c: _Collector, tenant_id: str, known_reps: set[str] | frozenset[str],
-                    _known_customers: set[str] | frozenset[str]) -> Customer | None:
+def _parse(c: _Collector, kind: str, tenant_id: str,
+           known: Mapping[str, set[str] | frozenset[str]]) -> Any:
+    """One row as a ``kind`` record, or None with its problems collected in ``c``."""
     if not _structural(c):
         return None
-    identifier = c.field("id", _identifier("id"), required=True)
-    name = c.field("name", str, required=True)
-    kind = c.field("type", _enum_value(CustomerType), required=True)
-    tier = c.field("tier", _enum_value(Tier), required=True)
-    lat = c.field("lat", _coordinate(require_lat, "lat"), required=True)
-    lon = c.field("lon", _coordinate(require_lon, "lon"), required=True)
-    radius = c.field("geofence_radius_m", _number, required=False)
-    territory = c.field("territory_id", _identifier("territory_id"), required=False)
-    footprint = c.field("footprint_wkt", wkt.loads, required=False)
-    if footprint is None and c.row.geometry is not None:
-        footprint = c.row.geometry
-    reps_text = c.row.values.get("assigned_reps", "") or ""
-    reps = tuple(part.strip() for part in reps_text.split(";") if part.strip())
-    for rep_id in reps:
-        if rep_id not in known_reps:
-            c.fail("assigned_reps", "UNKNOWN_REP",
-                   f"rep {rep_id!r} is not in the store; import reps first")
-    return _build(c, lambda: Customer(
-        tenant_id=tenant_id, id=identifier, name=name, type=kind, tier=tier,
-        location=GeoPoint(lat=lat, lon=lon), footprint=footprint,
-        geofence_radius_m=radius if radius is not None else 150.0,
-        territory_id=territory, assigned_rep_ids=reps))
+    values = c.columns(kind)
+    for name, what, hint in _REFERENCES[kind]:
+        referenced = values.get(name)
+        for value in (referenced if isinstance(referenced, tuple) else (referenced,)):
+            c.known(name, value, known[what], what, hint)
+    return _build(c, lambda: _RECORDS[kind](tenant_id, values, c.row.geometry))
 
 
-def _parse_rep(c: _Collector, tenant_id: str, _known_reps: set[str] | frozenset[str],
-               _known_customers: set[str] | frozenset[str]) -> Rep | None:
-    if not _structural(c):
-        return None
-    identifier = c.field("id", _identifier("id"), required=True)
-    name = c.field("name", str, required=True)
-    team = c.field("team_id", _identifier("team_id"), required=False)
-    manager = c.field("manager_id", _identifier("manager_id"), required=False)
-    territory = c.field("territory_id", _identifier("territory_id"), required=False)
-    active = c.field("active", _boolean, required=False)
-    if territory is None and c.row.geometry is not None and identifier is not None:
-        territory = f"territory-{identifier}"
-    return _build(c, lambda: Rep(
-        tenant_id=tenant_id, id=identifier, name=name, team_id=team, manager_id=manager,
-        territory_id=territory, active=True if active is None else active))
+def _customer(tenant_id: str, values: dict[str, Any],
+              geometry: BaseGeometry | None) -> Customer:
+    lat, lon = values.pop("lat"), values.pop("lon")
+    footprint = values.pop("footprint_wkt", None) or geometry
+    return Customer(tenant_id=tenant_id, location=GeoPoint(lat=lat, lon=lon),
+                    footprint=footprint, assigned_rep_ids=values.pop("assigned_reps", ()),
+                    **values)
 
 
-def _parse_lead(c: _Collector, tenant_id: str, known_reps: set[str] | frozenset[str],
-                known_customers: set[str] | frozenset[str]) -> Lead | None:
-    if not _structural(c):
-        return None
-    identifier = c.field("id", _identifier("id"), required=True)
-    channel = c.field("channel", str, required=True)
-    tier = c.field("tier", _enum_value(Tier), required=True)
-    created = c.field("created_at", _instant("created_at"), required=True)
-    customer = c.field("customer_id", _identifier("customer_id"), required=False)
-    contact_name = c.field("contact_name", str, required=False)
-    rep = c.field("assigned_rep_id", _identifier("assigned_rep_id"), required=False)
-    assigned = c.field("assigned_at", _instant("assigned_at"), required=False)
-    touched = c.field("first_touch_at", _instant("first_touch_at"), required=False)
-    if customer is not None and customer not in known_customers:
-        c.fail("customer_id", "UNKNOWN_CUSTOMER", f"customer {customer!r} is not in the store")
-    if rep is not None and rep not in known_reps:
-        c.fail("assigned_rep_id", "UNKNOWN_REP", f"rep {rep!r} is not in the store")
-    return _build(c, lambda: Lead(
-        tenant_id=tenant_id, id=identifier, channel=channel, tier=tier, created_at=created,
-        customer_id=customer, contact_name=contact_name, assigned_rep_id=rep,
-        assigned_at=assigned, first_touch_at=touched))
+def _rep(tenant_id: str, values: dict[str, Any], geometry: BaseGeometry | None) -> Rep:
+    if geometry is not None:
+        values.setdefault("territory_id", f"territory-{values['id']}")
+    return Rep(tenant_id=tenant_id, **values)
 
 
-def _parse_contact(c: _Collector, tenant_id: str, _known_reps: set[str] | frozenset[str],
-                   known_customers: set[str] | frozenset[str]) -> Contact | None:
-    if not _structural(c):
-        return None
-    identifier = c.field("id", _identifier("id"), required=True)
-    customer = c.field("customer_id", _identifier("customer_id"), required=True)
-    name = c.field("name", str, required=True)
-    role = c.field("role", _enum_value(DecisionRole), required=True)
-    if customer is not None and customer not in known_customers:
-        c.fail("customer_id", "UNKNOWN_CUSTOMER",
-               f"customer {customer!r} is not in the store; import customers first")
-    return _build(c, lambda: Contact(tenant_id=tenant_id, id=identifier, customer_id=customer,
-                                     name=name, role=role))
+# Which columns name a rep or a customer that must already be stored (and what to say).
+_REFERENCES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "customers": (("assigned_reps", "rep", "; import reps first"),),
+    "reps": (),
+    "leads": (("customer_id", "customer", ""), ("assigned_rep_id", "rep", "")),
+    "contacts": (("customer_id", "customer", "; import customers first"),),
+}
+
+_RECORDS: dict[str, Callable[[str, dict[str, Any], BaseGeometry | None], Any]] = {
+    "customers": _customer,
+    "reps": _rep,
+    "leads": lambda tenant_id, values, _: Lead(tenant_id=tenant_id, **values),
+    "contacts": lambda tenant_id, values, _: Contact(tenant_id=tenant_id, **values),
+}
 
 
 def _territory_for(c: _Collector, rep: Rep, geometry: BaseGeometry) -> Territory | None:
     return _build(c, lambda: Territory(
         tenant_id=rep.tenant_id, id=rep.territory_id or f"territory-{rep.id}",
         name=f"Territory of {rep.name}", area=geometry))
-
-
-_PARSERS: dict[str, Callable[..., Any]] = {
-    "customers": _parse_customer,
-    "reps": _parse_rep,
-    "leads": _parse_lead,
-    "contacts": _parse_contact,
-}

@@ -1,6 +1,6 @@
 """Shelf detector inference time with ONNX Runtime on this machine.
 
-    python benchmarks/detector_inference.py --model models/shelf-detector-0.1.0.onnx
+    python -m benchmarks.detector_inference --model models/shelf-detector-0.1.0.onnx
 
 Times ``ShelfDetector.detect`` (letterbox + session run + decode + NMS, no JPEG decode) on
 rendered shelf photos: 640×480 one at a time and in a batch of 4, and a 12-megapixel

@@ -6,7 +6,7 @@ evaluation set), then measures, in the same process, the detector's latency per 
 (median and IQR over interleaved runs) and mAP50 / mAP50-95 per class on a held-out
 rendered split for both models.
 
-    python benchmarks/detector_int8.py --model models/shelf-detector-0.1.0.onnx \
+    python -m benchmarks.detector_int8 --model models/shelf-detector-0.1.0.onnx \
         --calibration var/shelves-train --eval var/shelves-heldout --out var/int8.onnx
 """
 

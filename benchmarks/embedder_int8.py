@@ -13,7 +13,6 @@ closed-set top-1, the open-set rates, and milliseconds to describe 400 crops on 
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from collections.abc import Iterator, Sequence
@@ -29,6 +28,7 @@ from onnxruntime.quantization import (
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from benchmarks.detector_int8 import stamp_int8_version
+from benchmarks.options import command_line
 from benchmarks.product_identification import Image, open_set, rendered_set, top1
 from vision.product_embedder import ProductEmbedder, preprocess
 
@@ -46,14 +46,8 @@ class RenderedCrops(CalibrationDataReader):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, required=True)
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--calibration-seed", type=int, default=101)
-    parser.add_argument("--calibration-scenes", type=int, default=12)
-    parser.add_argument("--eval-scenes", type=int, default=40)
-    parser.add_argument("--runs", type=int, default=9)
-    args = parser.parse_args()
+    args = command_line(__doc__, model=Path, out=Path, calibration_seed=101,
+                        calibration_scenes=12, eval_scenes=40, runs=9).parse_args()
 
     _, calibration, _ = rendered_set(args.calibration_seed, args.calibration_scenes)
     prepared = args.out.with_suffix(".pre.onnx")

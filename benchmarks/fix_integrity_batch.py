@@ -1,6 +1,6 @@
 """Batch fix integrity over many fixes, against the per-row loop, on this machine.
 
-    .venv/bin/python benchmarks/fix_integrity_batch.py --rows 1000000 --runs 5
+    .venv/bin/python -m benchmarks.fix_integrity_batch --rows 1000000 --runs 5
 
 Builds a synthetic history (reps around Hangzhou, ~8 fixes a day each, GPS noise, a few
 percent of bad rows: far fixes, late uploads, clock skew, mock flags), times
@@ -13,7 +13,6 @@ loop's per-fix time is what an upload pays. Speed is measured here, never assert
 
 from __future__ import annotations
 
-import argparse
 import platform
 import statistics
 import time
@@ -23,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from benchmarks.options import command_line
 from geo.fix_batch import verify_fixes
 from geo.fix_integrity import PriorFix, check_raw_fix
 from geo.fix_policy import FixIntegrityPolicy
@@ -97,12 +97,7 @@ def per_row(frame: gpd.GeoDataFrame, policy: FixIntegrityPolicy, now: datetime) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--loop-rows", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    args = command_line(__doc__, rows=1_000_000, runs=5, loop_rows=2000, seed=1).parse_args()
     policy = FixIntegrityPolicy()
     built = time.perf_counter()
     frame = synthetic(args.rows, args.seed)

@@ -11,12 +11,11 @@ A fixture whose top is outside the frame (a row missing, or the top row cut by t
 edge) can't be judged by counting rows from the top; such photos are reported separately: the
 right answer there is ``needs_review`` (a rep is asked to include the whole fixture).
 
-    python benchmarks/golden_zone_accuracy.py --data var/gz-eval --model models/X.onnx
+    python -m benchmarks.golden_zone_accuracy --data var/gz-eval --model models/X.onnx
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from collections import Counter
@@ -26,6 +25,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from benchmarks.options import command_line
 from vision.detector import Detections, DetectorConfig, ShelfDetector
 from vision.golden_zone import GoldenZonePolicy
 from vision.photo_decode import DecodeLimits, decode_photo
@@ -67,17 +67,15 @@ def oracle_detections(meta: dict) -> Detections:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--model", type=Path, required=True)
-    parser.add_argument("--images", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--json", action="store_true")
+    parser = command_line(__doc__, data=Path, model=Path, images=300, seed=7, json=False,
+                          show_errors=False)
     parser.add_argument("--embedder", type=Path, default=None,
                         help="product embedder ONNX (default: the hand-built descriptor)")
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--prefilter", type=float, default=None)
-    parser.add_argument("--show-errors", action="store_true")
+    parser.add_argument("--verdicts", type=Path, default=None,
+                        help="write each photo's verdict (status, reason codes, featured rows) "
+                        "as JSON lines, to compare two commits verdict by verdict")
     parser.add_argument("--rect", action="store_true",
                         help="pad each photo only to the model's stride, not to the square")
     parser.add_argument("--oracle-boxes", action="store_true",
@@ -101,6 +99,7 @@ def main() -> None:
     confusion: Counter[tuple[str, str, bool]] = Counter()
     timings = []
     metas = sorted((args.data / "meta").rglob("*.json"))[: args.images]
+    verdict_lines = []
     for meta_path in metas:
         meta = json.loads(meta_path.read_text())
         main_fixture = next((f["index"] for f in meta["fixtures"] if f["main"]), None)
@@ -129,6 +128,11 @@ def main() -> None:
                                          featured=featured, policies=policies)
         timings.append((time.perf_counter() - started) * 1000)
         status = verdict.status.value
+        verdict_lines.append(json.dumps({
+            "image": meta["image"], "featured": featured, "status": status,
+            "reasons": sorted([r.code, r.message] for r in verdict.reasons),
+            "rows": {p.sku: [p.facings_in_zone, p.facings_elsewhere, list(p.rows)]
+                     for p in verdict.featured}}))
         want = "verified" if expected else "rejected"
         confusion[(want, status, determinable)] += 1
         if args.show_errors and determinable and status != want:
@@ -144,6 +148,8 @@ def main() -> None:
             outcome["cut_off"] += 1
             outcome["cut_off_review"] += status == "needs_review"
             outcome["cut_off_wrong"] += status not in (want, "needs_review")
+    if args.verdicts is not None:
+        args.verdicts.write_text("".join(line + "\n" for line in verdict_lines))
     judged = max(outcome["judgeable"], 1)
     result = {
         "photos": outcome["judgeable"] + outcome["cut_off"],

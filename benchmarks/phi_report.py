@@ -1,6 +1,6 @@
 """Benchmark: the full PHI report at 1M check-ins, 100k leads and 1M next actions.
 
-    .venv/bin/python benchmarks/phi_report.py [--checkins 1000000] [--leads 100000]
+    .venv/bin/python -m benchmarks.phi_report [--checkins 1000000] [--leads 100000]
         [--reps 150] [--customers 20000] [--runs 5] [--subset 0.05] [--loop-runs 3] [--seed 7]
 
 A seeded synthetic tenant (Asia/Shanghai) over twelve months: ``checkins`` check-ins (85%
@@ -22,7 +22,6 @@ so the benchmark doubles as a cross-check of two independent implementations.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from collections import defaultdict
@@ -34,6 +33,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from benchmarks.options import command_line
 from phi.periods import Period, parse_period
 from phi.report import PhiReport, build_report
 from phi.report_export import report_to_json
@@ -225,16 +225,8 @@ def cross_check(vectorised: PhiReport, loop: dict[str, dict[str, Any]]) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--checkins", type=int, default=1_000_000)
-    parser.add_argument("--leads", type=int, default=100_000)
-    parser.add_argument("--reps", type=int, default=150)
-    parser.add_argument("--customers", type=int, default=20_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--subset", type=float, default=0.05)
-    parser.add_argument("--loop-runs", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
+    args = command_line(__doc__, checkins=1_000_000, leads=100_000, reps=150, customers=20_000,
+                        runs=5, subset=0.05, loop_runs=3, seed=7).parse_args()
 
     started = time.perf_counter()
     tables = synthetic_tenant(args.checkins, args.leads, args.reps, args.customers, args.seed)

@@ -4,7 +4,7 @@ Builds a :class:`vision.photo_index.PhotoHashIndex` over N random 64-bit percept
 then times queries (a stored hash with 3 bits flipped, max distance 6) against a vectorised
 numpy linear scan of all N hashes in the same process. Prints median and IQR per query.
 
-    python benchmarks/photo_index.py --photos 1000000 --queries 200
+    python -m benchmarks.photo_index --photos 1000000 --queries 200
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ cache and once dropping them (``visitproof.store.photos.drop_cached_pages``), an
 process CPU per photo: the median of the first and the last 100 and the mean. The run length
 matters: the difference shows once the writes have filled the free page cache.
 
-    .venv/bin/python benchmarks/photo_write.py --photos 1500
+    .venv/bin/python -m benchmarks.photo_write --photos 1500
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Product identification: colour histograms vs the hand-built descriptor vs the embedder.
 
-    python benchmarks/product_identification.py --model models/product-embedder-0.1.0.onnx
+    python -m benchmarks.product_identification --model models/product-embedder-0.1.0.onnx
 
 Closed-set top-1 on two sets, all methods in the same run:
 

@@ -7,7 +7,7 @@ ultralytics: ``YOLO(model).predict(path)`` including its own decode. Same proces
 interleaved, so machine noise hits both alike. Prints median and spread (IQR) in ms and the
 ratio.
 
-    python benchmarks/shelf_verification_speed.py --model models/shelf-detector-0.1.0.onnx
+    python -m benchmarks.shelf_verification_speed --model models/shelf-detector-0.1.0.onnx
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Benchmark: territory overlap matrix plus coverage gaps at 500 reps x 30 days x 8 visits.
 
-    .venv/bin/python benchmarks/territory_overlap.py [--reps 500] [--days 30] [--per-day 8]
+    .venv/bin/python -m benchmarks.territory_overlap [--reps 500] [--days 30] [--per-day 8]
         [--customers 20000] [--runs 5] [--naive-runs 1] [--seed 7]
 
 A seeded synthetic region around Hangzhou: a grid of square territories, one rep each,
@@ -22,7 +22,6 @@ Stages timed (median and min-max over ``runs``):
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import time
@@ -33,6 +32,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
+from benchmarks.options import command_line
 from geo.coverage import CustomerSites, coverage_gaps, sites_frame
 from geo.routes import Footprints, Period, Visits, metric_crs, rep_footprints, visits_frame
 from geo.territory_overlap import OverlapPolicy, overlap_matrix, pairwise_overlap, top_reps
@@ -129,14 +129,8 @@ def timed(runs: int, work: Callable[[], T]) -> tuple[list[tuple[float, float]], 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=500)
-    parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--per-day", type=int, default=8)
-    parser.add_argument("--customers", type=int, default=20000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--naive-runs", type=int, default=1)
-    parser.add_argument("--seed", type=int, default=7)
+    parser = command_line(__doc__, reps=500, days=30, per_day=8, customers=20000, runs=5,
+                          naive_runs=1, seed=7)
     args = parser.parse_args()
     if args.runs < 1 or args.naive_runs < 0:
         parser.error("--runs must be >= 1 and --naive-runs >= 0")

@@ -43,6 +43,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from benchmarks.options import command_line
 from benchmarks.reliability.company import TENANT, Company, seed_company, upload
 from benchmarks.reliability.live_server import LiveServer
 from serving.schemas import VerdictPublic
@@ -186,14 +187,9 @@ def audit_store(company: Company, plan_size: int, outcome: Outcome) -> Audit:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--uploads", type=int, default=500)
-    parser.add_argument("--kills", type=int, default=10)
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--reps", type=int, default=50)
+    parser = command_line(__doc__, uploads=500, kills=10, clients=4, reps=50, seed=11)
     parser.add_argument("--gap", type=float, nargs=2, default=(1.0, 4.0),
                         metavar=("MIN_S", "MAX_S"), help="seconds between kills (uniform)")
-    parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     rng = random.Random(args.seed)
     started = time.monotonic()

@@ -6,10 +6,11 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pyproj import CRS
 
@@ -133,9 +134,16 @@ def test_footprint_area_grows_with_buffer_width(points: list[tuple[float, float]
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(points=route_points)
+@example(points=[(-1.0, 0.0), (0.0, 0.0), (0.0, 1.0), (0.0, 0.0), (0.0, 1.0), (-1.0, 0.0)])
 def test_footprint_equals_geos_buffer_of_the_route(points: list[tuple[float, float]]) -> None:
     fp = rep_footprints(_visits(points), WEEK, UTM51).frame
-    reference = shapely.buffer(fp["route"].iloc[0], 500.0, quad_segs=8)
+    # The union of each leg's buffer, not the whole line's: GEOS 3.14 buffers a line that
+    # doubles back over itself within a metre or so to a sliver (2,708 m² instead of a
+    # 500 m disc's ~782,000 m²; hypothesis found it), and legs one by one are exact.
+    route = shapely.get_coordinates(fp["route"].iloc[0])
+    legs = shapely.linestrings(np.stack([route[:-1], route[1:]], axis=1)) if len(route) > 1 \
+        else [shapely.points(route)]
+    reference = shapely.union_all(shapely.buffer(legs, 500.0, quad_segs=8))
     assert fp.loc["r1", "area_m2"] == pytest.approx(reference.area, rel=0.005)
     assert shapely.area(shapely.symmetric_difference(fp.geometry.iloc[0], reference)) < (
         0.005 * reference.area)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from shapely.geometry.base import BaseGeometry
 
 from visitproof.errors import InvalidValue
-from visitproof.values import require_identifier, require_utc
+from visitproof.values import require_identifier, require_text, require_utc
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -30,6 +31,23 @@ def optional_utc(record: object, *names: str) -> None:
         value = getattr(record, name)
         if value is not None:
             object.__setattr__(record, name, require_utc(value, name))
+
+
+def normalise(record: object, **rules: Callable[[Any, str], Any]) -> None:
+    """Replace each named field of a frozen record by ``rule(value, name)``: the checked,
+    normalised value (a rule raises :class:`InvalidValue` naming the field)."""
+    for name, rule in rules.items():
+        object.__setattr__(record, name, rule(getattr(record, name), name))
+
+
+def short_text(value: str, field_name: str) -> str:
+    """A name or label: trimmed, non-empty, at most 200 characters."""
+    return require_text(value, field_name, max_length=200)
+
+
+def one_of(kind: type[_E]) -> Callable[[object, str], _E]:
+    """The rule for a field holding a member of ``kind`` (given as the member or its value)."""
+    return lambda value, field_name: enum_member(kind, value, field_name)
 
 
 def enum_member(kind: type[_E], value: object, field_name: str) -> _E:

@@ -10,13 +10,15 @@ from uuid import UUID
 
 from visitproof.errors import InvalidValue
 from visitproof.records._validation import (
-    enum_member,
+    normalise,
+    one_of,
     optional_ids,
     optional_utc,
     require_ids,
+    short_text,
 )
 from visitproof.records.reference import Tier
-from visitproof.values import require_text, require_utc
+from visitproof.values import require_utc
 
 
 class DecisionRole(StrEnum):
@@ -56,8 +58,7 @@ class Contact:
 
     def __post_init__(self) -> None:
         require_ids(self, "tenant_id", "id", "customer_id")
-        object.__setattr__(self, "name", require_text(self.name, "name", max_length=200))
-        object.__setattr__(self, "role", enum_member(DecisionRole, self.role, "role"))
+        normalise(self, name=short_text, role=one_of(DecisionRole))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,10 +79,7 @@ class Lead:
 
     def __post_init__(self) -> None:
         require_ids(self, "tenant_id", "id")
-        object.__setattr__(self, "channel",
-                           require_text(self.channel, "channel", max_length=200))
-        object.__setattr__(self, "tier", enum_member(Tier, self.tier, "tier"))
-        object.__setattr__(self, "created_at", require_utc(self.created_at, "created_at"))
+        normalise(self, channel=short_text, tier=one_of(Tier), created_at=require_utc)
         optional_ids(self, "customer_id", "assigned_rep_id")
         optional_utc(self, "assigned_at", "first_touch_at")
         if self.first_touch_at is not None and self.first_touch_at < self.created_at:
@@ -103,8 +101,7 @@ class LeadTouch:
 
     def __post_init__(self) -> None:
         require_ids(self, "tenant_id", "id", "lead_id", "rep_id")
-        object.__setattr__(self, "kind", enum_member(TouchKind, self.kind, "kind"))
-        object.__setattr__(self, "at", require_utc(self.at, "at"))
+        normalise(self, kind=one_of(TouchKind), at=require_utc)
 
 
 
@@ -120,5 +117,4 @@ class ActionOutcome:
 
     def __post_init__(self) -> None:
         require_ids(self, "tenant_id", "completed_by")
-        object.__setattr__(self, "completed_at", require_utc(self.completed_at,
-                                                             "completed_at"))
+        normalise(self, completed_at=require_utc)

@@ -14,14 +14,20 @@ from enum import StrEnum
 from shapely.geometry.base import BaseGeometry
 
 from visitproof.errors import InvalidValue
-from visitproof.records._validation import enum_member, optional_ids, require_areal, require_ids
+from visitproof.records._validation import (
+    normalise,
+    one_of,
+    optional_ids,
+    require_areal,
+    require_ids,
+    short_text,
+)
 from visitproof.values import (
     require_identifier,
     require_lat,
     require_lon,
     require_non_negative,
     require_sha256,
-    require_text,
     require_timezone,
     require_utc,
 )
@@ -57,8 +63,7 @@ class GeoPoint:
     lon: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "lat", require_lat(self.lat))
-        object.__setattr__(self, "lon", require_lon(self.lon))
+        normalise(self, lat=require_lat, lon=require_lon)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,9 +77,8 @@ class Tenant:
 
     def __post_init__(self) -> None:
         require_identifier(self.id, "id")
-        object.__setattr__(self, "name", require_text(self.name, "name", max_length=200))
+        normalise(self, name=short_text, created_at=require_utc)
         require_timezone(self.timezone)
-        object.__setattr__(self, "created_at", require_utc(self.created_at, "created_at"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,7 +93,7 @@ class Team:
 
     def __post_init__(self) -> None:
         require_ids(self, "tenant_id", "id")
-        object.__setattr__(self, "name", require_text(self.name, "name", max_length=200))
+        normalise(self, name=short_text)
         optional_ids(self, "manager_id")
 
 
@@ -104,7 +108,7 @@ class Territory:
 
     def __post_init__(self) -> None:
         require_ids(self, "tenant_id", "id")
-        object.__setattr__(self, "name", require_text(self.name, "name", max_length=200))
+        normalise(self, name=short_text)
         require_areal(self.area, "area")
 
 
@@ -122,7 +126,7 @@ class Rep:
 
     def __post_init__(self) -> None:
         require_ids(self, "tenant_id", "id")
-        object.__setattr__(self, "name", require_text(self.name, "name", max_length=200))
+        normalise(self, name=short_text)
         optional_ids(self, "team_id", "manager_id", "territory_id")
 
 
@@ -147,9 +151,7 @@ class Customer:
 
     def __post_init__(self) -> None:
         require_ids(self, "tenant_id", "id")
-        object.__setattr__(self, "name", require_text(self.name, "name", max_length=200))
-        object.__setattr__(self, "type", enum_member(CustomerType, self.type, "type"))
-        object.__setattr__(self, "tier", enum_member(Tier, self.tier, "tier"))
+        normalise(self, name=short_text, type=one_of(CustomerType), tier=one_of(Tier))
         if self.footprint is not None:
             require_areal(self.footprint, "footprint")
         radius = require_non_negative(self.geofence_radius_m, "geofence_radius_m")
@@ -178,6 +180,6 @@ class Product:
 
     def __post_init__(self) -> None:
         require_ids(self, "tenant_id", "sku")
-        object.__setattr__(self, "name", require_text(self.name, "name", max_length=200))
+        normalise(self, name=short_text)
         for digest in self.reference_sha256:
             require_sha256(digest, "reference_sha256")
