@@ -16,6 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from visitproof.errors import InvalidInput
 from visitproof.values import require_identifier, require_timezone
 
+DEFAULT_EMBEDDER = "product-embedder-0.1.0"
+"""The embedder the service loads unless told otherwise (``VISITPROOF_EMBEDDER_VERSION``)."""
+
 
 class Settings(BaseSettings):
     """Where data lives and which tenant the CLI acts for."""
@@ -37,16 +40,22 @@ class Settings(BaseSettings):
         default=None, description="ONNX shelf detector; default: the newest "
         "models/shelf-detector-<version>.onnx of this checkout.")
     embedder_model: Path | None = Field(
-        default=None, description="ONNX product embedder; default: the newest "
-        "models/product-embedder-<version>.onnx, else the hand-built descriptor.")
+        default=None, description="ONNX product embedder file; overrides embedder_version "
+        "and embedder_precision. Default: models/<embedder_version>.onnx.")
+    embedder_version: str = Field(
+        default=DEFAULT_EMBEDDER, description="The product embedder loaded when "
+        "embedder_model is not set: models/<embedder_version>.onnx of this checkout. Pinned "
+        "by name, so a newer model dropped into models/ is not loaded until this names it. "
+        "When the default's file is absent, identification uses the hand-built descriptor; "
+        "a version set explicitly must exist.")
     detector_precision: Literal["int8", "fp32"] = Field(
         default="int8", description="Which build of the newest detector to load when "
         "detector_model is not set: the INT8 one (models/<name>-int8.onnx, statically "
         "quantised, head decode in float; faster on CPU) when it exists, else fp32.")
     embedder_precision: Literal["int8", "fp32"] = Field(
-        default="int8", description="Which build of the newest product embedder to load "
-        "when embedder_model is not set: the INT8 one (models/<name>-int8.onnx, 2.6x "
-        "faster, same top-1 within 0.2 points) when it exists, else fp32.")
+        default="int8", description="Which build of embedder_version to load when "
+        "embedder_model is not set: the INT8 one (models/<embedder_version>-int8.onnx; for "
+        "0.1.0 2.6x faster, same top-1 within 0.2 points) when it exists, else fp32.")
     detector_threads: int = Field(default=2, ge=1, le=64,
                                   description="ONNX Runtime intra-op threads.")
     worker_threads: int = Field(
@@ -81,6 +90,14 @@ class Settings(BaseSettings):
     def _tenant_is_identifier(cls, value: str) -> str:
         return require_identifier(value, "tenant")
 
+    @field_validator("embedder_version")
+    @classmethod
+    def _version_is_a_file_name(cls, value: str) -> str:
+        if not value or not all(c.isalnum() or c in "._-" for c in value) or value[0] == ".":
+            raise ValueError("must be a model name like product-embedder-0.1.0 (letters, "
+                             f"digits, '.', '_', '-'), got {value!r}")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -104,17 +121,28 @@ class Settings(BaseSettings):
 
     @property
     def resolved_embedder_model(self) -> Path | None:
-        """``embedder_model``, else the newest committed embedder in ``embedder_precision``;
-        None when there is none (identification falls back to the hand-built descriptor)."""
+        """``embedder_model``, else ``embedder_version``'s build in ``embedder_precision``;
+        None when the default version's file is absent (identification falls back to the
+        hand-built descriptor). An explicitly chosen version that is absent raises."""
         if self.embedder_model is not None:
             return self.embedder_model
-        try:
-            return preferred_build(newest_model("product-embedder"), self.embedder_precision)
-        except InvalidInput:
-            return None
+        chosen = pinned_model(self.embedder_version, self.embedder_precision)
+        if chosen is None and "embedder_version" in self.model_fields_set:
+            raise InvalidInput(f"no models/{self.embedder_version}.onnx in {MODELS_DIR}; set "
+                               "VISITPROOF_EMBEDDER_VERSION to a committed embedder",
+                               code="MODEL_MISSING")
+        return chosen
 
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+
+
+def pinned_model(version: str, precision: str, folder: Path = MODELS_DIR) -> Path | None:
+    """``folder/<version>.onnx`` (its INT8 build for ``precision`` int8, see
+    :func:`preferred_build`), or None when that file is absent; newer versions in
+    ``folder`` are never considered."""
+    model = folder / f"{version}.onnx"
+    return preferred_build(model, precision) if model.is_file() else None
 
 
 def newest_model(name: str, folder: Path = MODELS_DIR) -> Path:

@@ -18,11 +18,14 @@ identified correctly; a false accept an unknown SKU accepted as anything).
 
 Speed: milliseconds to describe 400 shelf crops, median and min-max over ``--runs`` runs
 after one warm-up.
+
+The photo sets (:func:`rendered_set`, :func:`grocery_pairs`, :func:`grocery_classes`) and
+:func:`timing` are shared with ``benchmarks/real_identification.py``, which measures the
+real photos through ``products identify``'s own path.
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import platform
 import statistics
@@ -36,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 
+from benchmarks.options import command_line
 from vision.product_embedder import ProductEmbedder, trim_reference
 from vision.product_features import colour_histograms, product_descriptors
 from vision.synth.catalogue import build_catalogue, reference_shot
@@ -56,13 +60,14 @@ def _rgb(bgr: cv2.typing.MatLike | None) -> Image:
     return np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
 
 
-def rendered_set(catalogue_seed: int, scenes: int) -> tuple[list[Image], list[Image],
-                                                             npt.NDArray[np.int64]]:
-    """Trimmed references (one per SKU), query crops and their SKU positions."""
+def rendered_set(catalogue_seed: int, scenes: int, trim: bool = True,
+                 ) -> tuple[list[Image], list[Image], npt.NDArray[np.int64]]:
+    """References (one studio shot per SKU, trimmed to the pack with ``trim``; a gallery
+    trims them itself), query crops and their SKU positions."""
     catalogue = build_catalogue(catalogue_seed)
     position = {s.sku: i for i, s in enumerate(catalogue)}
-    refs = [trim_reference(_rgb(reference_shot(s)))
-            for s in catalogue]
+    shots = [_rgb(reference_shot(s)) for s in catalogue]
+    refs = [trim_reference(shot) for shot in shots] if trim else shots
     spec = DatasetSpec(count=scenes, seed=SCENE_SEED, size=(512, 1600, 0),
                        catalogue_seed=catalogue_seed)
     crops: list[Image] = []
@@ -81,22 +86,33 @@ def rendered_set(catalogue_seed: int, scenes: int) -> tuple[list[Image], list[Im
     return refs, crops, np.asarray(labels, dtype=np.int64)
 
 
-def grocery_pairs(root: Path) -> tuple[list[Image], list[Image]]:
-    """First and second photo (RGB) of every class with two photos, in class order."""
-    by_class: dict[str, list[str]] = defaultdict(list)
+def grocery_pair_paths(root: Path) -> tuple[list[int], list[Path], list[Path]]:
+    """Fine class ids of the test photos (``labels.csv``) with two photos, in class order,
+    and the paths of each one's first and second photo (sorted by name)."""
+    by_class: dict[int, list[str]] = defaultdict(list)
     with (root / "labels.csv").open() as f:
         for row in csv.DictReader(f):
-            by_class[row["fine_class_id"]].append(row["path"])
-    first: list[Image] = []
-    second: list[Image] = []
-    for cls in sorted(by_class, key=int):
-        paths = sorted(by_class[cls])
-        if len(paths) < 2:
-            continue
-        a, b = (_rgb(cv2.imread(str(root / p))) for p in paths[:2])
-        first.append(a)
-        second.append(b)
-    return first, second
+            by_class[int(row["fine_class_id"])].append(row["path"])
+    classes = [c for c in sorted(by_class) if len(by_class[c]) >= 2]
+    first = [root / sorted(by_class[c])[0] for c in classes]
+    second = [root / sorted(by_class[c])[1] for c in classes]
+    return classes, first, second
+
+
+def grocery_pairs(root: Path) -> tuple[list[Image], list[Image]]:
+    """First and second photo (RGB) of every class with two photos, in class order."""
+    _, first, second = grocery_pair_paths(root)
+    return ([_rgb(cv2.imread(str(p))) for p in first],
+            [_rgb(cv2.imread(str(p))) for p in second])
+
+
+def grocery_classes(root: Path) -> tuple[list[int], npt.NDArray[np.bool_]]:
+    """The classes of :func:`grocery_pair_paths` and which have no training photos
+    (``unseen_classes.csv``)."""
+    classes, _, _ = grocery_pair_paths(root)
+    with (root / "unseen_classes.csv").open() as f:
+        unseen = {int(row["fine_class_id"]) for row in csv.DictReader(f)}
+    return classes, np.isin(classes, list(unseen))
 
 
 def top1(describe: Describe, refs: Sequence[Image], crops: Sequence[Image],
@@ -151,15 +167,9 @@ def timing(describe: Describe, crops: Sequence[Image], runs: int) -> tuple[float
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", type=Path,
-                        default=Path("models/product-embedder-0.1.0.onnx"))
-    parser.add_argument("--catalogue-seed", type=int, default=0)
-    parser.add_argument("--scenes", type=int, default=40)
-    parser.add_argument("--grocery", type=Path, default=GROCERY)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
+    args = command_line(__doc__, model=Path("models/product-embedder-0.1.0.onnx"),
+                        catalogue_seed=0, scenes=40, grocery=GROCERY, threads=2,
+                        runs=7).parse_args()
 
     embedder = ProductEmbedder(args.model, threads=args.threads)
     methods: list[tuple[str, Describe]] = [

@@ -16,6 +16,7 @@ from cli import detector as detector_commands
 from cli import fraud_eval as fraud_eval_commands
 from cli import overlap as overlap_commands
 from cli import phi as phi_commands
+from cli import products as products_commands
 from cli import reverify as reverify_commands
 from cli import rules as rules_commands
 from cli import serving_commands as http_commands
@@ -42,6 +43,7 @@ detector_commands.register(app)
 simulate_commands.register(app)
 fraud_eval_commands.register(app)
 shelf_commands.register(app)
+products_commands.register(app)
 http_commands.register(app)
 demo_commands.register(app)
 rules_commands.register(app)

@@ -1,4 +1,4 @@
-"""``visitproof verify-photo`` and ``visitproof products add|list``: the shelf check by hand.
+"""``visitproof verify-photo``: the shelf check by hand (products: :mod:`cli.products`).
 
 ``verify-photo`` prints the same JSON object the upload endpoint returns for the shelf part.
 Exit codes: 0 verified, 1 rejected or needs review, 2 a file that can't be read at all (the
@@ -15,7 +15,7 @@ from typing import Annotated
 import cv2
 import typer
 
-from application.product_references import load_embedder, load_gallery, register_product
+from application.product_references import load_embedder, load_gallery
 from application.settings import Settings
 from cli.options import (
     DataDirOption,
@@ -33,13 +33,9 @@ from visitproof.errors import InvalidInput, StoreNotInitialised
 from visitproof.records import CheckinStatus
 from visitproof.store import PhotoStore, ReferenceData
 
-products_app = typer.Typer(help="Featured products and their reference photos.",
-                           no_args_is_help=True)
-
 
 def register(app: typer.Typer) -> None:
     app.command("verify-photo")(verify_photo)
-    app.add_typer(products_app, name="products")
 
 
 def verify_photo(
@@ -85,37 +81,6 @@ def verify_photo(
         sys.exit(2)
     if verdict.status is not CheckinStatus.VERIFIED:
         sys.exit(1)
-
-
-@products_app.command("add")
-def add_product(
-    sku: Annotated[str, typer.Argument(help="The SKU code.")],
-    name: Annotated[str, typer.Option(help="Product name.")],
-    ref: Annotated[list[Path], typer.Option(help="Reference photo (1 to 5; repeat).")],
-    brand: Annotated[str | None, typer.Option(help="Brand.")] = None,
-    data_dir: DataDirOption = None,
-    tenant: TenantOption = None,
-) -> None:
-    """Register a SKU from 1-5 reference photos; it is recognised at once."""
-    settings = settings_for(data_dir, tenant)
-    with current_store(settings) as database, database.begin() as connection:
-        product = register_product(ReferenceData(connection, settings.tenant),
-                                   PhotoStore(settings.photos_dir), sku=sku, name=name,
-                                   references=ref, brand=brand)
-    typer.echo(f"registered {product.sku} ({product.name}) with "
-               f"{len(product.reference_sha256)} reference photo(s)")
-
-
-@products_app.command("list")
-def list_products(data_dir: DataDirOption = None, tenant: TenantOption = None) -> None:
-    """List registered SKUs."""
-    settings = settings_for(data_dir, tenant)
-    with current_store(settings) as database, database.connect() as connection:
-        products = ReferenceData(connection, settings.tenant).products()
-    typer.echo("sku,name,brand,references")
-    for product in products:
-        typer.echo(f"{product.sku},{product.name},{product.brand or ''},"
-                   f"{len(product.reference_sha256)}")
 
 
 def _gallery(settings: Settings) -> ProductGallery:

@@ -2,6 +2,8 @@
 
 The model never saw catalogue seed 0 (it trained on seeds 101-112), so identifying packs of
 that catalogue on freshly rendered shelves is an open-set check: new SKUs, references only.
+What the embedder reads from a model file (input size, open-set threshold) is checked on
+tiny graphs built here with ``onnx.helper`` (:func:`tiny_embedder`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ import numpy.typing as npt
 import pytest
 
 from tests.vision.photos import rgb
-from vision.product_embedder import EMBEDDING_SIZE, ProductEmbedder, trim_reference
+from vision.product_embedder import (
+    EMBEDDING_SIZE,
+    INPUT_HEIGHT,
+    INPUT_WIDTH,
+    ProductEmbedder,
+    preprocess,
+    trim_reference,
+)
 from vision.synth.catalogue import build_catalogue, reference_shot
 from vision.synth.dataset import DatasetSpec, render_one
 from visitproof.errors import InvalidInput
@@ -33,6 +42,25 @@ def make_crops(sizes: list[tuple[int, int]], seed: int = 0) -> list[Image]:
     """Random RGB crops of the given (height, width) sizes."""
     rng = np.random.default_rng(seed)
     return [rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8) for h, w in sizes]
+
+
+def tiny_embedder(path: Path, height: int | str = 160, width: int | str = 160,
+                  metadata: dict[str, str] | None = None) -> Path:
+    """Write an ONNX embedder with an (N, 3, height, width) input (a str: a dynamic axis)
+    whose embedding is the crop's mean colour, (N, 3): distinct colours, distinct vectors.
+    Skips the test where the ``onnx`` package is absent (it is in the dev and train extras)."""
+    onnx = pytest.importorskip("onnx")
+    helper, tensor = onnx.helper, onnx.TensorProto
+    graph = helper.make_graph(
+        [helper.make_node("GlobalAveragePool", ["crops"], ["pooled"]),
+         helper.make_node("Flatten", ["pooled"], ["embeddings"], axis=1)], "tiny-embedder",
+        [helper.make_tensor_value_info("crops", tensor.FLOAT, ["batch", 3, height, width])],
+        [helper.make_tensor_value_info("embeddings", tensor.FLOAT, ["batch", 3])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8  # what every ONNX Runtime of the last years reads
+    helper.set_model_props(model, metadata or {})
+    onnx.save(model, str(path))
+    return path
 
 
 def heldout_shelf(scenes: int = 2) -> tuple[list[Image], list[Image], npt.NDArray[np.int64]]:
@@ -58,6 +86,47 @@ def heldout_shelf(scenes: int = 2) -> tuple[list[Image], list[Image], npt.NDArra
 def test_committed_model_is_small_and_versioned(embedder: ProductEmbedder) -> None:
     assert MODEL.stat().st_size < 5 * 2**20
     assert embedder.model_version == "product-embedder-0.1.0"
+    assert embedder.input_size == (INPUT_HEIGHT, INPUT_WIDTH) == (64, 32)
+    assert embedder.embedding_size == EMBEDDING_SIZE
+    assert embedder.open_set_threshold is None  # its policy is EMBEDDER_POLICY
+
+
+@pytest.mark.parametrize(
+    ("height", "width", "metadata", "size", "threshold", "error"),
+    [
+        (160, 160, {"open_set_threshold": "0.878"}, (160, 160), 0.878, None),
+        (96, 48, {}, (96, 48), None, None),
+        ("h", "w", {}, (INPUT_HEIGHT, INPUT_WIDTH), None, None),  # dynamic: 0.1.0's size
+        (160, 160, {"open_set_threshold": "high"}, None, None, InvalidInput),
+        (160, 160, {"open_set_threshold": "1.5"}, None, None, InvalidInput),
+    ],
+)
+def test_reads_its_input_size_and_threshold_from_the_model(
+        tmp_path: Path, height: int | str, width: int | str, metadata: dict[str, str],
+        size: tuple[int, int] | None, threshold: float | None,
+        error: type[Exception] | None) -> None:
+    path = tiny_embedder(tmp_path / "tiny.onnx", height, width, metadata)
+    if error is not None:
+        with pytest.raises(error, match="open_set_threshold"):
+            ProductEmbedder(path, threads=1)
+        return
+    tiny = ProductEmbedder(path, threads=1)
+    assert tiny.input_size == size
+    assert tiny.open_set_threshold == threshold
+    assert tiny.model_version == "tiny"  # no model_version metadata: the file's stem
+    assert tiny.embedding_size == 3
+
+
+def test_a_fixed_160_input_gets_crops_stretched_to_160(tmp_path: Path) -> None:
+    tiny = ProductEmbedder(tiny_embedder(tmp_path / "tiny.onnx"), threads=1)
+    crops = [np.full((h, w, 3), (200, 40, 10), np.uint8) for h, w in ((30, 12), (400, 900))]
+    assert preprocess(crops, tiny.input_size).shape == (2, 3, 160, 160)
+    # ONNX Runtime refuses any other size for a fixed input, so this runs only at 160×160.
+    vectors = tiny.embed(crops)
+    assert vectors.shape == (2, 3)
+    np.testing.assert_allclose(vectors, np.tile(np.array([200, 40, 10]) / np.linalg.norm(
+        [200, 40, 10]), (2, 1)), atol=1e-5)
+    assert tiny.embed([]).shape == (0, 3)
 
 
 @pytest.mark.parametrize("sizes", [[(64, 32)], [(10, 7), (300, 120), (40, 90)],
@@ -136,7 +205,6 @@ def test_one_tiny_epoch_trains_and_exports(tmp_path: Path) -> None:
     pytest.importorskip("torch")
     import torch
 
-    from vision.product_embedder import preprocess
     from vision.training.embedding import EmbeddingRecipe, build_model, export_onnx, train
 
     recipe = EmbeddingRecipe(catalogue_seeds=(101,), scenes_per_seed=1, reference_views=1,
