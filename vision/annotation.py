@@ -30,14 +30,16 @@ def annotate(pixels: npt.NDArray[np.uint8], verdict: ShelfVerdict,
     golden = set(verdict.golden_zone_rows)
     featured = {p.sku for p in verdict.featured}
     thickness = max(1, round(canvas.shape[1] / 600))
-    for detection in verdict.detections:
-        x0, y0, x1, y1 = (round(v * factor) for v in detection.box)
-        if detection.label == "shelf":
-            if detection.row in golden:
-                cv2.rectangle(tint, (x0, y0), (x1, y1), _GOLD, -1)
-            cv2.rectangle(canvas, (x0, y0), (x1, y1), _BLUE, thickness)
-            cv2.putText(canvas, str(detection.row), (x0 + 4, y0 + 18 * thickness),
-                        cv2.FONT_HERSHEY_SIMPLEX, 0.6 * thickness, _BLUE, thickness)
+    # The rows the verdict used; older verdicts had none but their numbered shelf bands.
+    rows = [(r.row, r.box) for r in verdict.shelf_rows] or [
+        (d.row, d.box) for d in verdict.detections if d.label == "shelf" and d.row is not None]
+    for row, box in rows:
+        x0, y0, x1, y1 = (round(v * factor) for v in box)
+        if row in golden:
+            cv2.rectangle(tint, (x0, y0), (x1, y1), _GOLD, -1)
+        cv2.rectangle(canvas, (x0, y0), (x1, y1), _BLUE, thickness)
+        cv2.putText(canvas, str(row), (x0 + 4, y0 + 18 * thickness),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.6 * thickness, _BLUE, thickness)
     canvas = cv2.addWeighted(tint, 0.25, canvas, 0.75, 0)
     for detection in verdict.detections:
         if detection.label != "product":

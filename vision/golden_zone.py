@@ -119,10 +119,10 @@ def golden_zone_verdict(layout: ShelfLayout, product_skus: Sequence[str | None],
         for index, identified in enumerate(product_skus):
             if identified != sku:
                 continue
-            row = int(layout.product_rows[index])
-            bay = int(layout.product_bays[index])
-            if row == 0:
-                elsewhere += 1
+            row = layout.product_rows[index]
+            bay = layout.product_bays[index]
+            if row is None or bay is None:
+                elsewhere += 1  # on no row found: not in the zone
                 continue
             rows.add(row)
             if row in zone_by_bay.get(bay, ()):

@@ -37,7 +37,7 @@ from vision.photo_exif import PhotoExif, read_exif
 from vision.photo_quality import QualityPolicy, QualityReport, assess_quality
 from vision.product_features import scene_balance
 from vision.product_gallery import ProductGallery
-from vision.shelf_geometry import GeometryPolicy, ShelfLayout, shelf_layout
+from vision.shelf_geometry import GeometryPolicy, ShelfLayout, ShelfRow, locate, shelf_layout
 from visitproof.reasons import ReasonCode, reason, status_for
 from visitproof.records import CheckinStatus, Reason, Verification
 
@@ -60,13 +60,14 @@ class ShelfPolicies:
 @dataclass(frozen=True, slots=True)
 class ProductBox:
     """One detection in original-photo pixels (xyxy), with its SKU (None = unknown or not
-    a product) and row (1 = top; 0 = on no detected row)."""
+    a product), row (1 = top; None = on no row found) and bay (0 = leftmost; -1 = in no
+    bay)."""
 
     label: str
     box: tuple[float, float, float, float]
     score: float
     sku: str | None = None
-    row: int = 0
+    row: int | None = None
     bay: int = -1
 
 
@@ -77,6 +78,8 @@ class ShelfVerdict:
     ``photo_problem`` is why the file couldn't be read at all (None: it was decoded); such a
     verdict is ``rejected`` with that one reason and measures nothing. ``image_size`` is the
     original (width, height) in pixels; boxes are xyxy pixels of the original photo.
+    ``shelf_rows`` are the rows found (bay, row from 1 at the top of each bay, box from the
+    top of the tallest packs on the deck down to its edge strip, across the bay).
     """
 
     status: CheckinStatus
@@ -86,6 +89,7 @@ class ShelfVerdict:
     share_in_zone: float | None = None
     detections: tuple[ProductBox, ...] = ()
     rows_per_bay: tuple[int, ...] = ()
+    shelf_rows: tuple[ShelfRow, ...] = ()
     image_size: tuple[int, int] | None = None
     perceptual_hash: int | None = None
     exif: PhotoExif | None = None
@@ -120,6 +124,8 @@ class ShelfVerdict:
             "golden_zone_rows": list(self.golden_zone_rows),
             "share_in_zone": self.share_in_zone,
             "rows_per_bay": list(self.rows_per_bay),
+            "shelf_rows": [{"bay": r.bay, "row": r.row, "box": [round(v, 1) for v in r.box]}
+                           for r in self.shelf_rows],
             "detections": [{"label": d.label, "box": [round(v, 1) for v in d.box],
                             "score": round(d.score, 3), "sku": d.sku, "row": d.row,
                             "bay": d.bay} for d in self.detections],
@@ -143,7 +149,8 @@ class ShelfVerdict:
         """The verdict of :meth:`as_json`'s object (numbers as rounded there; keys it doesn't
         know, such as a stored verification's ``rules_version``, are ignored). The JSON has
         no perceptual hash (None here), and no field for ``photo_problem``: a verdict without
-        an image size whose first reason is a file problem had an unreadable photo."""
+        an image size whose first reason is a file problem had an unreadable photo. A
+        detection's row 0 (older verdicts' "on no row") reads as None."""
         reasons = tuple(Reason(code=r["code"], message=r["message"])
                         for r in payload["reasons"])
         size = payload.get("image_size")
@@ -158,9 +165,11 @@ class ShelfVerdict:
             share_in_zone=payload.get("share_in_zone"),
             detections=tuple(ProductBox(label=d["label"], box=_box(d["box"]),
                                         score=d["score"], sku=d.get("sku"),
-                                        row=d.get("row", 0), bay=d.get("bay", -1))
+                                        row=d.get("row") or None, bay=d.get("bay", -1))
                              for d in payload.get("detections", ())),
             rows_per_bay=tuple(payload.get("rows_per_bay", ())),
+            shelf_rows=tuple(ShelfRow(bay=r["bay"], row=r["row"], box=_box(r["box"]))
+                             for r in payload.get("shelf_rows", ())),
             image_size=(int(size[0]), int(size[1])) if size else None,
             exif=None if exif is None else PhotoExif(
                 captured_local=_time(exif.get("captured_local")),
@@ -247,7 +256,9 @@ def judge_pixels(photo: DecodedPhoto, exif: PhotoExif, *, detector: ShelfDetecto
         status=status_for(r.code for r in reasons), reasons=tuple(reasons), featured=placements,
         golden_zone_rows=golden_rows, share_in_zone=share,
         detections=_boxes(detections, layout, skus, photo.scale),
-        rows_per_bay=layout.rows_per_bay, image_size=photo.original_size,
+        rows_per_bay=layout.rows_per_bay,
+        shelf_rows=tuple(replace(r, box=_scaled(r.box, 1.0 / photo.scale)) for r in layout.rows),
+        image_size=photo.original_size,
         perceptual_hash=photo_hash, exif=exif, quality=quality,
         model_version=detector.model_version, policy_version=policies.golden_zone.version,
         timings_ms=timings)
@@ -282,7 +293,7 @@ def _packs_extent(layout: ShelfLayout, min_packs: int = 3
                   ) -> tuple[float, float, float, float] | None:
     """The xyxy union of the packs standing on a found row, or the rows' extent when fewer
     than ``min_packs`` were found (None without rows: the whole frame is judged)."""
-    placed = layout.product_boxes[layout.product_rows > 0]
+    placed = layout.product_boxes[[row is not None for row in layout.product_rows]]
     if len(placed) < min_packs:
         return layout.extent
     return (float(placed[:, 0].min()), float(placed[:, 1].min()),
@@ -293,7 +304,7 @@ def _featured_in_cut_bay(layout: ShelfLayout, skus: Sequence[str | None],
                          featured: Sequence[str]) -> bool:
     """Whether a featured facing stands in a bay whose top is outside the photo."""
     cut = set(layout.top_cut_bays)
-    return any(sku in featured and int(bay) in cut
+    return any(sku in featured and bay in cut
                for sku, bay in zip(skus, layout.product_bays, strict=True))
 
 
@@ -301,19 +312,18 @@ def _boxes(detections: Detections, layout: ShelfLayout, skus: Sequence[str | Non
            scale: float) -> tuple[ProductBox, ...]:
     inverse = 1.0 / scale
     result = [ProductBox(label="product", box=_scaled(box, inverse), score=float(score),
-                         sku=sku, row=int(row), bay=int(bay))
+                         sku=sku, row=row, bay=-1 if bay is None else bay)
               for box, score, sku, row, bay in zip(layout.product_boxes, layout.product_scores,
                                                    skus, layout.product_rows,
                                                    layout.product_bays, strict=True)]
-    row_of_band = {tuple(round(v, 2) for v in row.box): row for row in layout.rows}
-    for box, score, label in zip(detections.boxes, detections.scores, detections.classes,
-                                 strict=True):
-        if int(label) == 0:
-            continue  # products were placed above
+    others = detections.classes != 0  # products were placed above
+    rows, bays = locate(layout, detections.boxes[others].astype(np.float32))
+    for box, score, label, row, bay in zip(detections.boxes[others], detections.scores[others],
+                                           detections.classes[others], rows, bays,
+                                           strict=True):
         name = CLASS_NAMES[int(label)] if int(label) < len(CLASS_NAMES) else str(label)
-        band = row_of_band.get(tuple(round(float(v), 2) for v in box))
         result.append(ProductBox(label=name, box=_scaled(box, inverse), score=float(score),
-                                 row=band.row if band else 0, bay=band.bay if band else -1))
+                                 row=row, bay=-1 if bay is None else bay))
     return tuple(result)
 
 

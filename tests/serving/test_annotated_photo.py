@@ -6,11 +6,13 @@ from __future__ import annotations
 from serving.annotated_photo import annotated_jpeg
 from tests.vision.photos import encode, textured
 from vision.golden_zone import FeaturedPlacement
+from vision.shelf_geometry import ShelfRow
 from vision.shelf_verification import ProductBox, ShelfVerdict
 from visitproof.reasons import ReasonCode, reason
 from visitproof.records import CheckinStatus
 
-DRAWN = ("status", "reasons", "featured", "golden_zone_rows", "detections", "image_size")
+DRAWN = ("status", "reasons", "featured", "golden_zone_rows", "shelf_rows", "detections",
+         "image_size")
 
 
 def _verdict() -> ShelfVerdict:
@@ -24,6 +26,8 @@ def _verdict() -> ShelfVerdict:
                                sku="SKU-1", row=2, bay=0),
                     ProductBox(label="shelf", box=(0.0, 0.0, 800.0, 300.0), score=0.8, row=2,
                                bay=0)),
+        shelf_rows=(ShelfRow(bay=0, row=1, box=(0.0, 0.0, 800.0, 140.0)),
+                    ShelfRow(bay=0, row=2, box=(0.0, 150.0, 800.0, 300.0))),
         image_size=(800, 600))
 
 

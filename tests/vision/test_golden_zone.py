@@ -13,17 +13,20 @@ from vision.golden_zone import (
     golden_zone_verdict,
     policy_from_mapping,
 )
-from vision.shelf_geometry import shelf_layout
+from vision.shelf_geometry import GeometryPolicy, RowSource, shelf_layout
 from visitproof.errors import InvalidInput
 
 BANDS = make_gondola(5)  # rows 1..5 from the top; default golden rows 2-3
+# The verdict's rules, not the row search: single facings placed on the bands' rows.
+ON_BANDS = GeometryPolicy(rows_from=RowSource.BANDS)
 
 
 def verdict(placed: list[tuple[int, str | None]], featured: list[str],
             policy: GoldenZonePolicy | None = None):  # type: ignore[no-untyped-def]
     """``placed``: (row, sku) per product facing."""
     products = [on_row(BANDS[row - 1], 120 + 70 * n) for n, (row, _) in enumerate(placed)]
-    layout = shelf_layout(shelf_detections(products=products, shelves=BANDS), 1000)
+    layout = shelf_layout(shelf_detections(products=products, shelves=BANDS), 1000,
+                          ON_BANDS)
     return golden_zone_verdict(layout, [sku for _, sku in placed], featured,
                                policy or GoldenZonePolicy())
 
@@ -79,7 +82,7 @@ def test_height_band_in_cm_picks_rows_by_height() -> None:
 
 def test_mismatched_identities_are_refused() -> None:
     layout = shelf_layout(shelf_detections(products=[on_row(BANDS[1], 100)], shelves=BANDS),
-                          1000)
+                          1000, ON_BANDS)
     with pytest.raises(InvalidInput, match="one entry per product box"):
         golden_zone_verdict(layout, [], ["A"], GoldenZonePolicy())
 
@@ -111,6 +114,7 @@ def test_verdict_is_unchanged_when_facings_shift_along_their_row(
     moved = [(x0 + shift, y0, x1 + shift, y1) for x0, y0, x1, y1 in products]
     skus = [sku for _, sku in placed]
     results = [golden_zone_verdict(shelf_layout(shelf_detections(products=boxes, shelves=BANDS),
-                                                1000), skus, ["A", "B"], GoldenZonePolicy())
+                                                1000, ON_BANDS), skus, ["A", "B"],
+                                   GoldenZonePolicy())
                for boxes in (products, moved)]
     assert results[0] == results[1]

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from application.settings import MODELS_DIR, newest_model
-from tests.vision.builders import shelf_detections
+from tests.vision.builders import with_tags
 from tests.vision.photos import encode, rgb, textured
 from vision.photo_decode import decode_photo
 from vision.photo_exif import read_exif
@@ -27,10 +27,12 @@ CATALOGUE = build_catalogue(0)
 ROW_HEIGHT, TOP, LEFT = 170, 60, 40
 
 
-def laid_shelf(rows: list[list[int]]) -> tuple[np.ndarray, list[tuple], list[tuple]]:
-    """A 1400×1000 photo: rows of packs (catalogue indices), with product and band boxes."""
+def laid_shelf(rows: list[list[int]]
+               ) -> tuple[np.ndarray, list[tuple], list[tuple], list[tuple]]:
+    """A 1400×1000 photo: rows of packs (catalogue indices) on edge strips with a price tag
+    under every other pack, with product, band and tag boxes."""
     image = np.full((1000, 1400, 3), 200, np.uint8)
-    products, bands = [], []
+    products, bands, tags = [], [], []
     for number, skus in enumerate(rows):
         y_top = TOP + number * ROW_HEIGHT
         bands.append((LEFT, y_top, LEFT + 1300, y_top + ROW_HEIGHT))
@@ -42,7 +44,11 @@ def laid_shelf(rows: list[list[int]]) -> tuple[np.ndarray, list[tuple], list[tup
             region = image[y0:y0 + 140, x0:x0 + 80]
             region[mask > 0] = rgb(pack)[mask > 0]
             products.append((x0, y0, x0 + 80, y0 + 140))
-    return image, products, bands
+            if slot % 2 == 0:
+                tag = (x0 + 15, y0 + 141, x0 + 65, y0 + 151)
+                cv2.rectangle(image, tag[:2], tag[2:], (250, 250, 250), -1)
+                tags.append(tag)
+    return image, products, bands, tags
 
 
 @pytest.fixture(scope="module")
@@ -71,12 +77,12 @@ ROWS = [[1, 2, 3, 4, 5, 6], [0, 0, 7, 8, 9, 10], [11, 7, 8, 9, 10, 11],
 ])
 def test_laid_shelf_verdicts(gallery: ProductGallery, detector, featured: list[int],  # type: ignore[no-untyped-def]
                              status: str, codes: list[str]) -> None:
-    image, products, bands = laid_shelf(ROWS)
+    image, products, bands, tags = laid_shelf(ROWS)
     data = encode(image, quality=92)
     skus = [CATALOGUE[i].sku for i in featured]
     verdict = judge_pixels(decode_photo(data), read_exif(data), detector=detector,
                            gallery=gallery, featured=skus, policies=ShelfPolicies(),
-                           detections=shelf_detections(products=products, shelves=bands))
+                           detections=with_tags(products, tags, bands))
     assert verdict.status.value == status
     assert [r.code for r in verdict.reasons] == codes
     assert verdict.golden_zone_rows == (2, 3)
@@ -93,9 +99,10 @@ def test_laid_shelf_verdicts(gallery: ProductGallery, detector, featured: list[i
 def test_exposure_is_judged_on_the_packs_not_on_a_blank_panel_beside_them(
         gallery: ProductGallery, detector, washed_out: bool,  # type: ignore[no-untyped-def]
         codes: list[str]) -> None:
-    # A white end panel found as a one-row bay: counted in the fixture's extent it is half
-    # the frame and read as overexposure; the packs themselves decide.
-    image, products, bands = laid_shelf([row[:4] for row in ROWS])
+    # A white end panel found as a band of its own: counted in the fixture's extent it is
+    # half the frame and read as overexposure; the packs themselves decide. (With no pack
+    # standing in it, the panel makes no bay: rows come from what stands on the decks.)
+    image, products, bands, tags = laid_shelf([row[:4] for row in ROWS])
     image[:, 700:] = 255
     if washed_out:
         image[:, :700] = np.clip(image[:, :700].astype(np.int32) + 200, 0, 255)
@@ -104,9 +111,8 @@ def test_exposure_is_judged_on_the_packs_not_on_a_blank_panel_beside_them(
     verdict = judge_pixels(decode_photo(data), read_exif(data), detector=detector,
                            gallery=gallery, featured=[CATALOGUE[0].sku],
                            policies=ShelfPolicies(),
-                           detections=shelf_detections(products=products,
-                                                       shelves=[*bands, panel]))
-    assert verdict.rows_per_bay == (5, 1)
+                           detections=with_tags(products, tags, [*bands, panel]))
+    assert verdict.rows_per_bay == (5,)
     assert [r.code for r in verdict.quality.reasons] == codes
     assert verdict.status.value == ("rejected" if washed_out else "verified")
 

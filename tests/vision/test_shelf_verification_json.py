@@ -14,6 +14,7 @@ from vision.golden_zone import FeaturedPlacement
 from vision.photo_decode import PhotoProblem
 from vision.photo_exif import PhotoExif
 from vision.photo_quality import QualityReport
+from vision.shelf_geometry import ShelfRow
 from vision.shelf_verification import ProductBox, ShelfVerdict
 from visitproof.reasons import ReasonCode, reason, status_for
 from visitproof.records import Reason
@@ -21,8 +22,8 @@ from visitproof.records import Reason
 QUALITY = (ReasonCode.PHOTO_LOW_RESOLUTION, ReasonCode.PHOTO_BLURRY, ReasonCode.PHOTO_TOO_DARK,
            ReasonCode.PHOTO_OVEREXPOSED)
 KEYS = ["status", "reasons", "featured", "golden_zone_rows", "share_in_zone", "rows_per_bay",
-        "detections", "image_size", "exif", "quality", "model_version", "policy_version",
-        "timings_ms"]
+        "shelf_rows", "detections", "image_size", "exif", "quality", "model_version",
+        "policy_version", "timings_ms"]
 
 
 def rounded(digits: int, top: float = 5000.0) -> st.SearchStrategy[float]:
@@ -40,8 +41,10 @@ placements = st.builds(FeaturedPlacement, sku=texts, facings_in_zone=st.integers
                        facings_elsewhere=st.integers(0, 30), rows=rows)
 boxes = st.builds(ProductBox, label=st.sampled_from(["product", "shelf", "price_tag"]),
                   box=st.tuples(rounded(1), rounded(1), rounded(1), rounded(1)),
-                  score=rounded(3, 1.0), sku=st.none() | texts, row=st.integers(0, 8),
+                  score=rounded(3, 1.0), sku=st.none() | texts, row=st.none() | st.integers(1, 8),
                   bay=st.integers(-1, 4))
+shelf_rows = st.builds(ShelfRow, bay=st.integers(0, 4), row=st.integers(1, 8),
+                       box=st.tuples(rounded(1), rounded(1), rounded(1), rounded(1)))
 utc_times = st.none() | st.datetimes(timezones=st.just(UTC))
 exifs = st.builds(PhotoExif, captured_local=st.none() | st.datetimes(), captured_at=utc_times,
                   gps_time=utc_times, lat=st.none() | st.floats(-90, 90),
@@ -67,6 +70,7 @@ def readable_verdicts(draw: st.DrawFn) -> ShelfVerdict:
         featured=tuple(draw(st.lists(placements, max_size=3))), golden_zone_rows=draw(rows),
         share_in_zone=draw(st.none() | st.floats(0.0, 1.0)),
         detections=tuple(draw(st.lists(boxes, max_size=6))), rows_per_bay=draw(rows),
+        shelf_rows=tuple(draw(st.lists(shelf_rows, max_size=6))),
         image_size=draw(st.tuples(st.integers(1, 9000), st.integers(1, 9000))),
         exif=draw(st.none() | exifs), quality=quality,
         model_version=draw(st.none() | texts), policy_version=draw(st.none() | texts),
@@ -123,6 +127,12 @@ def test_the_perceptual_hash_is_not_in_the_json() -> None:
       "detections": [{"label": "product", "box": [1, 2, 3, 4], "score": 0.5}]},
      ShelfVerdict(status=status_for([]), reasons=(), image_size=(800, 600),
                   detections=(ProductBox(label="product", box=(1, 2, 3, 4), score=0.5),))),
+    # older verdicts numbered "on no row" 0: it reads as None; they had no shelf_rows
+    ({"status": "verified", "reasons": [], "rows_per_bay": [5],
+      "detections": [{"label": "product", "box": [1, 2, 3, 4], "score": 0.5, "row": 0}]},
+     ShelfVerdict(status=status_for([]), reasons=(), rows_per_bay=(5,),
+                  detections=(ProductBox(label="product", box=(1, 2, 3, 4), score=0.5,
+                                         row=None),))),
     # a stored verification's own keys are not the verdict's
     ({"status": "needs_review", "reasons": [{"code": "NO_SHELF_FOUND", "message": "m"}],
       "image_size": [8, 6], "rules_version": 3, "fixture_type": "cooler"},
