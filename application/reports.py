@@ -11,13 +11,28 @@ where the caller sees only some reps, for those reps alone.
 
 The edges parse, authorise and map errors (``serving/routes/reports.py``, ``cli/phi.py``,
 ``cli/overlap.py``); what a report holds is decided here and in ``phi/`` and ``geo/``.
+
+Calendar: periods, days and "now" lie within :data:`phi.periods.CALENDAR` (1970-2199), checked
+where they are parsed (``phi.periods``) and again here for callers that pass values.
+
+Scope: ``visible`` is the set of rep ids the caller may see (None: every rep of the tenant;
+the answers are read from one tenant's rows only, so no other tenant's id can appear).
+Every rep id of every answer goes through one rule, :func:`scoped_rep_ids`:
+
+- a record *about* a rep outside the scope is left out (a PHI row, a warning sign, a
+  footprint, a route, an overlap pair, a territory conflict, a customer none of whose
+  owners is in scope);
+- inside a record that stays, a rep id outside the scope is dropped from id lists
+  (``owner_rep_ids``, ``reps_without_territory``, ``by_rep``) and is null where the field
+  holds one id (``last_touch_rep_id``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -28,12 +43,13 @@ from application.phi_inputs import tables_from_store
 from geo.coverage import coverage_status, gaps_from_status
 from geo.overlap_outputs import OverlapInputs, OverlapReport, build_overlap_report
 from geo.routes import calendar_weeks, local_days, metric_crs
+from geo.territory_conflicts import TerritoryConflicts
 from geo.territory_overlap import OverlapPolicy
+from phi.periods import CALENDAR, calendar_instant, in_calendar, parse_period
 from phi.periods import Period as PhiPeriod
-from phi.periods import parse_period
 from phi.report import PhiReport, build_report
 from phi.tables import PhiTables
-from visitproof.errors import InvalidInput
+from visitproof.errors import InvalidInput, InvalidValue
 from visitproof.store import ReferenceData
 
 # Narrows the PHI tables (and the team asked for) to what one caller may see.
@@ -52,14 +68,17 @@ def tenant_period(connection: Connection, tenant_id: str, text: str) -> PhiPerio
 
 
 def phi_report(connection: Connection, tenant_id: str, period: PhiPeriod, *, now: datetime,
-               team: str | None = None, trend: int = 6,
-               scope: PhiScope | None = None) -> PhiReport:
+               team: str | None = None, trend: int = 6, scope: PhiScope | None = None,
+               visible: frozenset[str] | None = None) -> PhiReport:
     """PHI of ``period`` as of ``now`` (UTC) per rep, team, region and in total; ``scope``
-    narrows the tables first (a manager's team, a rep's own row)."""
+    narrows the tables first (a manager's team, a rep's own row), ``visible`` the rep ids
+    the answer names (the module's scope rule)."""
+    now = calendar_instant(now, "now")
     tables = tables_from_store(connection, tenant_id)
     if scope is not None:
         tables, team = scope(tables, team)
-    return build_report(tables, period=period, now=now, team=team, trend_length=trend)
+    report = build_report(tables, period=period, now=now, team=team, trend_length=trend)
+    return _scoped_phi(report, visible)
 
 
 def overlap_reports(connection: Connection, tenant_id: str, *, first: date, last: date,
@@ -70,7 +89,15 @@ def overlap_reports(connection: Connection, tenant_id: str, *, first: date, last
     ``weekly`` and the range is longer than a week, one per calendar week in it. Coverage is
     judged at each period's end, or ``now`` if earlier. ``visible`` (None: every rep) keeps
     those reps' visits and footprints, and the customers they own; coverage still counts a
-    visit by anyone. ``EMPTY_INPUT`` when the tenant has no customers."""
+    visit by anyone. ``EMPTY_INPUT`` when the tenant has no customers; ``BAD_DATE`` for a
+    day outside the calendar, ``TIME_ORDER`` when ``last`` is before ``first``."""
+    for field, day in (("from", first), ("to", last)):
+        if not in_calendar(day):
+            raise InvalidValue(field, f"{day} is outside the supported calendar: dates must "
+                               f"lie within {CALENDAR}", code="BAD_DATE")
+    if last < first:
+        raise InvalidValue("to", f"{last} is before from={first}", code="TIME_ORDER")
+    now = calendar_instant(now, "now")
     timezone = tenant_timezone(connection, tenant_id)
     whole = local_days(first, last, ZoneInfo(timezone))
     judged_at = min(whole.end, now)
@@ -88,19 +115,72 @@ def overlap_reports(connection: Connection, tenant_id: str, *, first: date, last
         if visible is not None:
             status = _owned_coverage(inputs, at, policy, visible)
             report = replace(report, gaps=gaps_from_status(status),
-                             customers=status.drop(columns=["assigned_rep_ids"]))
+                             customers=status.drop(columns=["assigned_rep_ids"]),
+                             conflicts=_scoped_conflicts(report.conflicts, visible))
         reports.append(report)
     return reports
 
 
 def coverage(connection: Connection, tenant_id: str, *, now: datetime,
-             policy: OverlapPolicy, visible: frozenset[str] | None = None) -> pd.DataFrame:
+             policy: OverlapPolicy, visible: frozenset[str] | None = None,
+             owner: str | None = None) -> pd.DataFrame:
     """Each customer's coverage as of ``now`` (``geo.coverage.coverage_status`` columns),
-    only those a ``visible`` rep owns (None: all, unowned ones included)."""
+    only those a ``visible`` rep owns (None: all, unowned ones included), and of those only
+    the ones ``owner`` owns when given (none when ``owner`` is not visible). Rep ids follow
+    the module's scope rule."""
+    now = calendar_instant(now, "now")
     inputs = overlap_inputs(connection, tenant_id, until=now)
     if inputs.sites.frame.empty:
         return pd.DataFrame()
-    return _owned_coverage(inputs, now, policy, visible)
+    status = _owned_coverage(inputs, now, policy, visible)
+    if owner is not None:
+        status = status.loc[[owner in owners for owners in status["owner_rep_ids"]]]
+    return status
+
+
+# -- the scope rule ----------------------------------------------------------------------------
+
+def scoped_rep_ids(rep_ids: Iterable[Any], visible: frozenset[str] | None) -> tuple[str, ...]:
+    """The rep ids of ``rep_ids`` the caller may see, in their order (all when ``visible``
+    is None); missing values (None, NaN) are dropped. The one scope rule of every report
+    answer (see the module docstring)."""
+    ids = (str(rep_id) for rep_id in rep_ids if not _missing(rep_id))
+    return tuple(ids) if visible is None else tuple(i for i in ids if i in visible)
+
+
+def scoped_rep_id(rep_id: Any, visible: frozenset[str] | None) -> str | None:
+    """One rep id under :func:`scoped_rep_ids`: itself when in scope, else None."""
+    kept = scoped_rep_ids((rep_id,), visible)
+    return kept[0] if kept else None
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def _scoped_phi(report: PhiReport, visible: frozenset[str] | None) -> PhiReport:
+    """``report`` with only the rows, warnings and per-rep counts of ``visible`` reps (a
+    warning about no rep, such as unowned leads, stays)."""
+    if visible is None:
+        return report
+    excluded = report.excluded
+    return replace(
+        report,
+        reps=tuple(row for row in report.reps if scoped_rep_id(row.subject_id, visible)),
+        warnings=tuple(w for w in report.warnings
+                       if w.rep_id is None or scoped_rep_id(w.rep_id, visible)),
+        excluded=replace(excluded, by_rep={
+            rep: n for rep, n in excluded.by_rep.items() if scoped_rep_id(rep, visible)}))
+
+
+def _scoped_conflicts(conflicts: TerritoryConflicts,
+                      visible: frozenset[str] | None) -> TerritoryConflicts:
+    """Conflicts of ``visible`` reps only, naming only ``visible`` owners."""
+    return TerritoryConflicts(
+        outside=tuple(c for c in conflicts.outside if scoped_rep_id(c.rep_id, visible)),
+        foreign=tuple(replace(c, owner_rep_ids=scoped_rep_ids(c.owner_rep_ids, visible))
+                      for c in conflicts.foreign if scoped_rep_id(c.rep_id, visible)),
+        reps_without_territory=scoped_rep_ids(conflicts.reps_without_territory, visible))
 
 
 def _scoped_inputs(inputs: OverlapInputs, visible: frozenset[str] | None) -> OverlapInputs:
@@ -108,19 +188,26 @@ def _scoped_inputs(inputs: OverlapInputs, visible: frozenset[str] | None) -> Ove
     if visible is None:
         return inputs
     frame = inputs.visits.frame
-    visits = replace(inputs.visits, frame=frame[frame["rep_id"].isin(visible)])
+    kept = frame["rep_id"].isin(scoped_rep_ids(frame["rep_id"].unique(), visible))
+    visits = replace(inputs.visits, frame=frame[kept])
     return replace(inputs, visits=visits,
                    rep_territory={r: t for r, t in inputs.rep_territory.items()
-                                  if r in visible},
-                   rep_names={r: n for r, n in inputs.rep_names.items() if r in visible})
+                                  if scoped_rep_id(r, visible)},
+                   rep_names={r: n for r, n in inputs.rep_names.items()
+                              if scoped_rep_id(r, visible)})
 
 
 def _owned_coverage(inputs: OverlapInputs, at: datetime, policy: OverlapPolicy,
                     visible: frozenset[str] | None) -> pd.DataFrame:
     """Coverage at ``at`` of the customers a visible rep owns; all when ``visible`` is None
-    (customers with no owner included). A visit by anyone counts."""
+    (customers with no owner included). A visit by anyone counts; owners and the last
+    touch's rep follow the scope rule."""
     status = coverage_status(inputs.sites, inputs.visits, at, policy, inputs.rep_territory)
     if visible is None:
         return status
-    owned = [bool(set(owners) & visible) for owners in status["owner_rep_ids"]]
-    return status.loc[owned]
+    status = status.assign(
+        owner_rep_ids=[scoped_rep_ids(ids, visible) for ids in status["owner_rep_ids"]],
+        assigned_rep_ids=[scoped_rep_ids(ids, visible) for ids in status["assigned_rep_ids"]],
+        last_touch_rep_id=[scoped_rep_id(rep, visible)
+                           for rep in status["last_touch_rep_id"]])
+    return status.loc[[bool(owners) for owners in status["owner_rep_ids"]]]

@@ -4,9 +4,11 @@
         [--top 10] [--ranking R1,R2,..] [--buffer-m 500] [--neglect-days 21] [--now ISO]
         [--tiles URL|none] [--outputs DIR] [--data-dir D] [--tenant T]
 
-Dates are whole days in the tenant's time zone, both inclusive. Coverage is judged at the
-end of the period, or at ``--now`` if earlier (default: the server clock). The page holds the
-whole period and, for ranges longer than a week, each calendar week in it.
+Dates are whole days in the tenant's time zone, both inclusive, within the years 1970 to
+2199 (outside them the command stops with ``error [BAD_DATE]``, exit code 2; ``--now``
+likewise with ``BAD_TIMESTAMP``). Coverage is judged at the end of the period, or at
+``--now`` if earlier (default: the server clock). The page holds the whole period and, for
+ranges longer than a week, each calendar week in it.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from cli.options import (
 from geo.overlap_map import OSM_TILES, MapOptions, write_overlap_map
 from geo.overlap_outputs import OverlapReport, report_to_dict, write_outputs
 from geo.territory_overlap import OverlapPolicy
+from phi.periods import calendar_instant, parse_day
 from visitproof.errors import InvalidInput
-from visitproof.values import parse_utc, utc_now
+from visitproof.values import utc_now
 
 
 def register(app: typer.Typer) -> None:
@@ -38,7 +41,8 @@ def register(app: typer.Typer) -> None:
 
 
 def overlap(
-    date_from: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    date_from: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD (years "
+                                           "1970 to 2199).")],
     date_to: Annotated[str, typer.Option("--to", help="Last day (inclusive), YYYY-MM-DD.")],
     out: Annotated[Path | None, typer.Option("--out", help="Write the map page here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -68,7 +72,7 @@ def overlap(
     settings = settings_for(data_dir, tenant)
     first, last = _days(date_from, date_to)
     ranked = None if ranking is None else [r.strip() for r in ranking.split(",") if r.strip()]
-    judged_at = utc_now() if now is None else parse_utc(now, "--now")
+    judged_at = utc_now() if now is None else calendar_instant(now, "--now")
     with current_store(settings) as database, database.connect() as connection:
         reports = overlap_reports(connection, settings.tenant, first=first, last=last,
                                   policy=policy, now=judged_at, weekly=True, ranking=ranked)
@@ -92,10 +96,9 @@ def _days(date_from: str, date_to: str) -> tuple[date, date]:
 
 def _date(text: str, option: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(f"{option}: expected a date like 2026-11-01, got {text!r}",
-                           code="BAD_DATE") from None
+        return parse_day(text)
+    except InvalidInput as error:
+        raise InvalidInput(f"{option}: {error.message}", code=error.code) from None
 
 
 def _summary(report: OverlapReport) -> str:

@@ -4,7 +4,9 @@
     visitproof phi explain --rep R --period 2026-W45 [--format text|json]
 
 Reads the tenant's time zone and data from the store; "now" defaults to the server clock
-and can be pinned with ``--now`` to reproduce a report.
+and can be pinned with ``--now`` to reproduce a report. Periods and ``--now`` lie within the
+years 1970 to 2199: outside them the command stops with ``error [BAD_PERIOD]`` /
+``error [BAD_TIMESTAMP]`` and exit code 2.
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ from cli.options import (
     settings_for,
 )
 from phi.explain import explain_rep, explanation_to_dict, explanation_to_text
+from phi.periods import calendar_instant
 from phi.report_export import report_to_csv, report_to_json
 from phi.report_html import report_to_html
 from visitproof.errors import InvalidInput
-from visitproof.values import parse_utc, utc_now
+from visitproof.values import utc_now
 
 
 class ReportFormat(StrEnum):
@@ -45,9 +48,10 @@ class ExplainFormat(StrEnum):
 
 PeriodOption = Annotated[str | None, typer.Option(
     "--period", help="2026-11 (month), 2026-W45 (ISO week) or 2026-11-01..2026-11-15, in "
-    "the tenant's time zone.")]
+    "the tenant's time zone, within the years 1970 to 2199.")]
 NowOption = Annotated[str | None, typer.Option(
-    "--now", help="Report as of this ISO 8601 instant with offset (default: now).")]
+    "--now", help="Report as of this ISO 8601 instant with offset, within the years 1970 to "
+    "2199 (default: now).")]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Write here, not stdout.")]
 
 
@@ -104,7 +108,7 @@ def explain(rep: Annotated[str, typer.Option("--rep", help="Rep id.")],
 
 
 def _now(text: str | None) -> datetime:
-    return utc_now() if text is None else parse_utc(text, "--now")
+    return utc_now() if text is None else calendar_instant(text, "--now")
 
 
 def _emit(text: str, out: Path | None) -> None:

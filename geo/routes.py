@@ -314,7 +314,12 @@ def _utc_column(column: pd.Series, name: str) -> pd.Series:
 
 
 def local_days(first: date, last: date, zone: ZoneInfo) -> Period:
-    """The local days ``first`` to ``last`` (inclusive) as UTC instants."""
+    """The local days ``first`` to ``last`` (inclusive) as UTC instants. Callers keep days
+    within their calendar (the reports': 1970-2199); days at ``date.min`` / ``date.max``,
+    whose bounding midnights can't be written in UTC, are ``BAD_DATE``."""
+    if not (date.min < first and last < date.max):
+        raise InvalidValue("period", f"the days {first}..{last} reach the end of the "
+                           "calendar (years 1 to 9999)", code="BAD_DATE")
     return Period(datetime.combine(first, time(), zone),
                   datetime.combine(last + timedelta(days=1), time(), zone),
                   name=f"{first}..{last}")

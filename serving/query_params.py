@@ -2,7 +2,8 @@
 client can type reaches the store or pandas out of range (a 500), only a 422 with a code.
 
 - :data:`QueryInstant`: an ISO 8601 time with an offset, as UTC, within the years
-  1970-2199 (a bare number such as ``1.9e-86`` is refused rather than read as Unix time);
+  1970-2199, the calendar the reports' periods and days use too (:data:`phi.periods.CALENDAR`;
+  a bare number such as ``1.9e-86`` is refused rather than read as Unix time);
   422 ``BAD_TIMESTAMP`` / ``NAIVE_TIMESTAMP`` otherwise.
 - :func:`reject_unknown_query`: an undeclared query parameter is 422 ``UNKNOWN_FIELD``.
 - :data:`Offset`: paging offset, 0 to :data:`MAX_OFFSET`; :data:`MAX_VERSION` bounds
@@ -19,12 +20,13 @@ from fastapi import Query, Request
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from phi.periods import FIRST_YEAR, LAST_YEAR
 from serving.schemas import to_utc
 from visitproof.errors import InvalidValue
 
 MAX_OFFSET = 1_000_000
 MAX_VERSION = 2**31 - 1
-EARLIEST_YEAR, LATEST_YEAR = 1970, 2199
+EARLIEST_YEAR, LATEST_YEAR = FIRST_YEAR, LAST_YEAR
 
 _NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 

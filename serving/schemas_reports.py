@@ -83,8 +83,9 @@ class PhiWarningPublic(BaseModel):
 
 
 class PhiReportPublic(BaseModel):
-    """The PHI report of ``GET /v1/phi``, limited to the caller's scope. ``now`` is the
-    UTC instant it is "as of"; ``team`` the team it was limited to (null: the tenant)."""
+    """The PHI report of ``GET /v1/phi``, limited to the caller's scope: rep rows, warnings
+    and ``excluded_checkins.by_rep`` name only reps the caller may see. ``now`` is the UTC
+    instant it is "as of"; ``team`` the team it was limited to (null: the tenant)."""
 
     period: PhiPeriodPublic
     now: datetime
@@ -106,7 +107,9 @@ class CoverageGapPublic(BaseModel):
 
     ``reason.code`` is ``NEVER_VISITED`` or ``NOT_VISITED_RECENTLY``. ``last_touch`` is the
     latest verified departure (UTC); ``last_touch_rep_id`` is null when that rep is outside
-    the caller's scope. ``days_untouched`` is in days, null when never touched.
+    the caller's scope, and ``owner_rep_ids`` lists only the owners in it (the one scope
+    rule of the reports: :func:`application.reports.scoped_rep_ids`). ``days_untouched``
+    is in days, null when never touched.
     """
 
     customer_id: str

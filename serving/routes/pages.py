@@ -30,6 +30,7 @@ from fastapi.routing import APIRoute
 
 from geo.overlap_map import OSM_TILES, MapOptions, overlap_map_html
 from geo.territory_overlap import OverlapPolicy
+from phi.periods import FIRST_DAY
 from phi.report_html import report_to_html
 from serving.auth import Role, User, authenticate, require_role
 from serving.errors import ApiError, Unauthenticated, validation_details
@@ -220,8 +221,9 @@ def overlap_page(
     ``tiles=none`` turns them off). Default range: the last 28 days, with one view per week."""
     today, _ = reports.local_today(runtime, user)
     last = reports.parse_day(date_to, "to") if date_to else today
+    # The default range never starts before the calendar (a "to" of 1970-01-05).
     first = reports.parse_day(date_from, "from") if date_from \
-        else last - timedelta(days=OVERLAP_DAYS - 1)
+        else max(FIRST_DAY, last - timedelta(days=OVERLAP_DAYS - 1))
     policy = OverlapPolicy(neglect_days=neglect_days, top_n=top)
     found = reports.overlap_reports(user, runtime, first=first, last=last, policy=policy,
                                     now=None, weekly=True)

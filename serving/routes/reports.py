@@ -10,6 +10,14 @@ tenant's time zone), limited to what the token may see:
   figures and the check-ins they come from), the coverage gaps of their own customers, and
   no overlap map (403 FORBIDDEN: it shows other reps' routes).
 
+Every rep id an answer names follows one rule (:func:`application.reports.scoped_rep_ids`,
+over :func:`serving.auth.visible_rep_ids`): a record about a rep outside the caller's scope
+is left out; inside the records that stay, such a rep's id is dropped from id lists
+(``owner_rep_ids``) and null where a field holds one id (``last_touch_rep_id``).
+
+Periods and dates lie within the years 1970 to 2199 (:data:`phi.periods.CALENDAR`): outside
+them 422 ``BAD_PERIOD`` / ``BAD_DATE``, never an overflow.
+
 The page routes (:mod:`serving.routes.pages`) call the functions here, so a page and the API
 always show the same figures.
 """
@@ -39,6 +47,7 @@ from geo.overlap_outputs import (
     routes_geojson,
 )
 from geo.territory_overlap import OverlapPolicy
+from phi.periods import parse_day as parse_calendar_day
 from phi.report import PhiReport
 from phi.report_export import report_to_csv
 from phi.report_export import report_to_dict as phi_report_to_dict
@@ -61,7 +70,8 @@ GEOJSON = "application/geo+json"
 
 PeriodQuery = Annotated[str, Query(
     description="2026-11 (month), 2026-W45 (ISO week) or 2026-11-01..2026-11-15 (days, "
-    "inclusive), in the tenant's time zone.", examples=["2026-11"])]
+    "inclusive), in the tenant's time zone, within the years 1970 to 2199.",
+    examples=["2026-11"])]
 NowQuery = Annotated[QueryInstant | None, Query(
     description="Judge as of this instant (ISO 8601 with offset); default: now. Pins a "
     "report so it can be reproduced, like the CLI's --now.")]
@@ -113,8 +123,10 @@ def phi_report(user: User, runtime: Runtime, *, period: str, team: str | None,
             parsed = tenant_period(connection, user.tenant_id, period)
         except InvalidInput as error:
             raise InvalidValue("period", error.message, code=error.code) from None
+        visible = visible_rep_ids(user, ReferenceData(connection, user.tenant_id))
         report = reports.phi_report(connection, user.tenant_id, parsed, now=_now(now),
-                                    team=team, trend=trend, scope=partial(_phi_scope, user))
+                                    team=team, trend=trend, scope=partial(_phi_scope, user),
+                                    visible=visible)
     if user.role is Role.REP:
         # Computed from the rep's data alone, a "team" or "region" row would be the rep's
         # own figures under the team's name: leave those levels out.
@@ -165,9 +177,11 @@ def _phi_scope(user: User, tables: PhiTables, team: str | None,
 def get_overlap(
     user: CurrentUser, runtime: RuntimeDep,
     date_from: Annotated[str, Query(alias="from", description="First day, YYYY-MM-DD, "
-                                    "in the tenant's time zone.", examples=["2026-11-01"])],
+                                    "in the tenant's time zone, within the years 1970 to "
+                                    "2199.", examples=["2026-11-01"])],
     date_to: Annotated[str, Query(alias="to", description="Last day (inclusive), "
-                                  "YYYY-MM-DD.", examples=["2026-11-30"])],
+                                  "YYYY-MM-DD, within the years 1970 to 2199.",
+                                  examples=["2026-11-30"])],
     top: Annotated[int, Query(ge=1, le=200, description="Reps in the overlap matrix.")] = 10,
     buffer_m: Annotated[float, Query(ge=1.0, le=20000.0, allow_inf_nan=False,
                                      description="Footprint half-width, metres.")] = 500.0,
@@ -237,21 +251,14 @@ def get_coverage_gaps(
     policy = OverlapPolicy(neglect_days=neglect_days)
     with runtime.database.connect() as connection:
         visible = visible_rep_ids(user, ReferenceData(connection, user.tenant_id))
-        if rep_id is not None:
-            visible = frozenset({rep_id}) & visible if visible is not None \
-                else frozenset({rep_id})
         status = reports.coverage(connection, user.tenant_id, now=judged_at, policy=policy,
-                                  visible=visible)
+                                  visible=visible, owner=rep_id)
     gaps: list[CoverageGapPublic] = []
     if not status.empty:
         if tier is not None:
             status = status.loc[status["tier"] == tier]
-        for gap in gaps_from_status(status):
-            data = gap_to_dict(gap)
-            if visible is not None and data["last_touch_rep_id"] not in visible:
-                data["last_touch_rep_id"] = None
-            gaps.append(CoverageGapPublic(**data, reason=_gap_reason(
-                gap.days_untouched, neglect_days)))
+        gaps = [CoverageGapPublic(**gap_to_dict(gap), reason=_gap_reason(
+            gap.days_untouched, neglect_days)) for gap in gaps_from_status(status)]
     return CoverageGapsPublic(data=gaps[offset:offset + limit], count=len(gaps),
                               now=judged_at, neglect_days=neglect_days)
 
@@ -268,12 +275,12 @@ def _gap_reason(days: float | None, neglect_days: int) -> ReasonPublic:
 # -- shared ------------------------------------------------------------------------------------
 
 def parse_day(text: str, field: str) -> date:
-    """A local calendar day ``YYYY-MM-DD``; 422 BAD_DATE naming ``field`` otherwise."""
+    """A local calendar day ``YYYY-MM-DD`` within the calendar (years 1970 to 2199); 422
+    BAD_DATE naming ``field`` otherwise."""
     try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidValue(field, f"expected a date like 2026-11-01, got {text!r}",
-                           code="BAD_DATE") from None
+        return parse_calendar_day(text)
+    except InvalidInput as error:
+        raise InvalidValue(field, error.message, code=error.code) from None
 
 
 def local_today(runtime: Runtime, user: User) -> tuple[date, str]:

@@ -278,7 +278,7 @@ def test_another_teams_visits_count_as_coverage_but_are_not_drawn(
     ("manager", {"from": "2026-12-01"}, 422, "TIME_ORDER", "to"),
     ("manager", {"from": "2025-01-01"}, 422, "PERIOD_TOO_LONG", "to"),
     ("manager", {"top": "0"}, 422, "OUT_OF_RANGE", "top"),
-    ("manager", {"buffer_m": "nan"}, 422, "BAD_NUMBER", "buffer_m"),
+    ("manager", {"buffer_m": "nan"}, 422, "NUMBER_NOT_FINITE", "buffer_m"),
     ("manager", {"neglect_days": "x"}, 422, "BAD_TYPE", "neglect_days"),
 ])
 def test_overlap_refusals(seeded: tuple[Api, Any], who: str | None, params: dict[str, str],
