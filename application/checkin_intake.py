@@ -11,7 +11,9 @@
    the same fingerprint is answered from the store (the same verdict, byte for byte); with
    another fingerprint it is a 409 ``CHECKIN_ID_CONFLICT``. A concurrent twin that commits
    first is caught by the primary key and answered the same way.
-3. The customer must exist in the tenant (422 ``UNKNOWN_CUSTOMER``); a photo that can't be
+3. The next action must fall due after the visit's departure (422 ``TIME_ORDER``) and
+   within :data:`~visitproof.records.NEXT_ACTION_HORIZON` of it (``DUE_TOO_FAR``); the
+   customer must exist in the tenant (422 ``UNKNOWN_CUSTOMER``); a photo that can't be
    decoded at all
    (empty, HEIC, truncated, a decompression bomb) is refused with its ``PHOTO_*`` code and
    nothing is stored, so the rep can retake it under the same check-in id.
@@ -88,7 +90,7 @@ from vision.shelf_verification import (
     with_extra_reasons,
 )
 from visitproof.errors import CheckinIdConflict, InvalidValue, NotFound
-from visitproof.records import Checkin, Customer, Product, Reason
+from visitproof.records import Checkin, Customer, Product, Reason, require_due_in_reach
 from visitproof.store import Database, PhotoStore, Store
 
 
@@ -153,6 +155,7 @@ class CheckinIntake:
             replay = _replay(store, checkin.id, upload.fingerprint)
             if replay is not None:
                 return replay
+            require_due_in_reach(checkin, "meta.next_action.due_at")
             customer = store.reference.customer(checkin.customer_id)
             if customer is None:
                 raise InvalidValue("meta.customer_id", f"no customer {checkin.customer_id!r} "

@@ -1,11 +1,16 @@
 """``visitproof rules show|set``: a director's rules as data, from the command line.
 
     visitproof rules set rules.json --by d1 --note "November promotion"
+    visitproof rules set rules.json --base-version 3   # only if 3 is still current
     visitproof rules show            # the current version, as JSON
     visitproof rules show --version 3
 
 ``set`` stores the file as the next version (the body format is :mod:`application.rules`');
-a bad file stores nothing and exits 2 with the problem's code and field.
+a bad file stores nothing and exits 2 with the problem's code and field. Like
+``POST /v1/rules`` it posts on a base version: ``--base-version N`` (0: the tenant's first
+rules) when the file was edited from version N, else the version current when the command
+runs. A stale base (someone stored another version since) stores nothing and exits 4 with
+``STALE_RULES_VERSION`` and the current version.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Annotated, Any
 
 import typer
 
-from application.rule_book import RuleBook
+from application.rule_book import NO_VERSION, RuleBook, post_rules
 from application.rules import RuleSet
 from cli.options import (
     DataDirOption,
@@ -24,8 +29,11 @@ from cli.options import (
     current_store,
     settings_for,
 )
-from visitproof.errors import InvalidInput, NotFound
+from visitproof.errors import InvalidInput, NotFound, StaleRulesVersion
 from visitproof.values import utc_now
+
+STALE_EXIT = 4
+"""Exit status of ``rules set`` on a stale base version (2 is bad input, 3 the store)."""
 
 rules_app = typer.Typer(help="Rules as data: featured SKUs, golden zones, evidence.",
                         no_args_is_help=True)
@@ -62,6 +70,11 @@ def set_rules(
     by: Annotated[str, typer.Option("--by", help="Who sets them (stored as created_by).")
                   ] = "cli",
     note: Annotated[str | None, typer.Option(help="Why (stored with the version).")] = None,
+    base_version: Annotated[int | None, typer.Option(
+        "--base-version", min=NO_VERSION,
+        help="The version FILE was edited from (0: the tenant's first rules); refused "
+        "(exit 4) if another version was stored since. Default: the current one.",
+        show_default=False)] = None,
     data_dir: DataDirOption = None,
     tenant: TenantOption = None,
 ) -> None:
@@ -74,10 +87,20 @@ def set_rules(
     if not isinstance(body, dict):
         raise InvalidInput(f"{file}: the rules must be a JSON object", code="BAD_JSON")
     settings = settings_for(data_dir, tenant)
-    with current_store(settings) as database, database.begin() as connection:
-        rules = RuleBook(connection, settings.tenant).add(body, created_by=by, now=utc_now(),
-                                                          note=note)
-    typer.echo(f"stored rules version {rules.version} for tenant {settings.tenant}")
+    with current_store(settings) as database:
+        if base_version is None:
+            with database.connect() as connection:
+                base_version = RuleBook(connection, settings.tenant).latest_version() \
+                    or NO_VERSION
+        try:
+            rules = post_rules(database, settings.tenant, body, base_version=base_version,
+                               created_by=by, now=utc_now(), note=note)
+        except StaleRulesVersion as stale:
+            typer.echo(f"error [{stale.code}]: {stale.message}; see it with `visitproof "
+                       f"rules show`", err=True)
+            raise typer.Exit(STALE_EXIT) from None
+    typer.echo(f"stored rules version {rules.version} for tenant {settings.tenant} "
+               f"(edited from version {base_version})")
 
 
 def rules_json(rules: RuleSet) -> dict[str, Any]:

@@ -20,11 +20,17 @@ The serving layer's own failures, which have no meaning outside HTTP:
 
 and the mapping of everything else (see :func:`install_error_handlers`):
 
-    visitproof Conflict                  409 the error's own code (CHECKIN_ID_CONFLICT)
+    visitproof Conflict                  409 the error's own code (CHECKIN_ID_CONFLICT;
+                                             STALE_RULES_VERSION with ``current_version``
+                                             and ``field`` base_version)
     visitproof NotFound                  404 NOT_FOUND (also: another tenant's or another
                                              rep's check-in, so existence doesn't leak)
     visitproof InvalidValue/InvalidInput 422 the error's own code, with ``field``
-    RequestValidationError               422 a stable code per failure (MISSING_FIELD, ...)
+    RequestValidationError               422 a stable code per failure (MISSING_FIELD, ...;
+                                             NUMBER_NOT_FINITE for a NaN or an infinity in
+                                             any field of any body or the meta,
+                                             COORDINATE_NOT_FINITE for a latitude or
+                                             longitude)
     visitproof StoreError                503 STORE_UNAVAILABLE (Retry-After: 1)
     DetectorUnavailable (Ray)            503 DETECTOR_UNAVAILABLE (Retry-After: 5)
     Starlette HTTPException              its status; 404 NOT_FOUND, 405 METHOD_NOT_ALLOWED,
@@ -38,6 +44,7 @@ Every body is an :class:`~serving.schemas.ErrorPublic`.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -47,7 +54,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from serving.schemas import ErrorDetail, ErrorPublic
-from visitproof.errors import Conflict, InvalidInput, InvalidValue, NotFound, StoreError
+from visitproof.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidValue,
+    NotFound,
+    StaleRulesVersion,
+    StoreError,
+)
 
 log = logging.getLogger("visitproof.serving")
 
@@ -164,6 +178,11 @@ def error_response(status_code: int, body: ErrorPublic,
                         status_code=status_code, headers=headers)
 
 
+# pydantic error types for "an object or a list was expected": a number there is BAD_TYPE,
+# however infinite.
+_CONTAINER_TYPES = frozenset({"model_type", "model_attributes_type", "dict_type", "list_type"})
+
+
 def validation_details(errors: Sequence[Any]) -> list[ErrorDetail]:
     """pydantic/FastAPI error dicts as ``ErrorDetail`` with stable codes. ``field`` is the
     dotted location without the ``body``/``query``/``path`` prefix (``meta.fix.lat``)."""
@@ -176,9 +195,17 @@ def validation_details(errors: Sequence[Any]) -> list[ErrorDetail]:
         code = _VALIDATION_CODES.get(kind)
         if code is None:
             code = "BAD_TYPE" if kind.endswith(("_type", "_parsing")) else "INVALID_VALUE"
-        if code == "NOT_FINITE":
+        sent = error.get("input")
+        if code == "NOT_FINITE" or (isinstance(sent, float) and not math.isfinite(sent)
+                                    and kind not in _CONTAINER_TYPES):
+            # A NaN or infinity refused by any field type (a string, an integer, a
+            # timestamp) is one code; serving.schemas.FiniteBody names where it was. Where
+            # an object was expected (a meta that is just 1e999) the shape is the problem.
+            inner = (error.get("ctx") or {}).get("path")
+            if inner:
+                location += str(inner).split(".")
             code = ("COORDINATE_NOT_FINITE" if location and location[-1] in ("lat", "lon")
-                    else "BAD_NUMBER")
+                    else "NUMBER_NOT_FINITE")
         details.append(ErrorDetail(field=".".join(location) or None, code=code,
                                    message=str(error.get("msg", "invalid value"))))
     return details
@@ -195,6 +222,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Conflict)
     async def _conflict(request: Request, error: Conflict) -> JSONResponse:
+        if isinstance(error, StaleRulesVersion):
+            return error_response(409, ErrorPublic(
+                code=error.code, message=error.message, field="base_version",
+                current_version=error.current_version))
         return error_response(409, ErrorPublic(code=error.code, message=error.message))
 
     @app.exception_handler(NotFound)

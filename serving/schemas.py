@@ -1,10 +1,11 @@
 """The HTTP edge's shapes: what the phone sends (:class:`CheckinMeta`) and what the API answers.
 
 Input models are strict: unknown fields are refused, numbers must be JSON numbers (no
-``"1.5"``), NaN and infinities are refused, every timestamp must carry a UTC offset (it is
-converted to UTC on the way in). Range rules (latitude within ±90, non-blank texts) are the
-domain records' (:mod:`visitproof.values`), so the import, the CLI and the API share one set
-of error codes. :mod:`serving.errors` turns a validation failure into ``ErrorPublic``.
+``"1.5"``), NaN and infinities are refused anywhere in a body (:class:`FiniteBody`), every
+timestamp must carry a UTC offset (it is converted to UTC on the way in). Range rules
+(latitude within ±90, non-blank texts) are the domain records' (:mod:`visitproof.values`),
+so the import, the CLI and the API share one set of error codes. :mod:`serving.errors`
+turns a validation failure into ``ErrorPublic``.
 
 Featured SKUs are not part of the upload: the server decides what is featured (see
 :mod:`application.checkin_intake`).
@@ -17,7 +18,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from visitproof.records import (
@@ -27,6 +35,7 @@ from visitproof.records import (
     NextActionKind,
     Verification,
 )
+from visitproof.values import non_finite_path
 
 
 def to_utc(value: datetime) -> datetime:
@@ -41,6 +50,33 @@ def to_utc(value: datetime) -> datetime:
 
 UtcInstant = Annotated[AwareDatetime, AfterValidator(to_utc)]
 """An ISO 8601 timestamp with an offset (``2026-11-03T09:15:00+08:00`` or ``...Z``), as UTC."""
+
+
+class FiniteBody(BaseModel):
+    """Base of the JSON-body input models (``POST /v1/rules``, leads, contacts, actions): a
+    NaN or an infinity anywhere in the body is refused as ``finite_number`` (422
+    ``NUMBER_NOT_FINITE``) with its path, before any field is read. Python's json
+    (FastAPI's body parser) reads the non-standard ``NaN``/``Infinity`` tokens and overflows
+    ``1e400`` to infinity; a typed float field refuses them itself, but a number inside a
+    free-form object (a golden-zone policy) would otherwise be stored as null.
+
+    Not for :class:`CheckinMeta` and its parts: they are validated from JSON text in strict
+    mode, which a model validator would turn into Python-object validation (refusing
+    timestamps given as text). Their numbers are all typed floats, and
+    :func:`serving.errors.validation_details` maps any refused NaN or infinity, whatever
+    the field's type, to the same code."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _finite_numbers(cls, data: Any) -> Any:
+        found = non_finite_path(data)
+        if found is not None:
+            path, value = found
+            raise PydanticCustomError(
+                "finite_number", "{where}must be a finite number, got {value}; JSON has no "
+                "NaN or infinity", {"path": path, "value": str(value),
+                                    "where": f"{path}: " if path else ""})
+        return data
 
 _STRICT = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
 
@@ -198,7 +234,8 @@ class CheckinPublic(BaseModel):
 
 
 class CheckinsPublic(BaseModel):
-    """One page of check-ins (newest departure first); ``count`` matches in all pages."""
+    """One page of check-ins (newest submission first, by the server's ``submitted_at``);
+    ``count`` matches in all pages."""
 
     data: list[CheckinPublic]
     count: int
@@ -215,12 +252,14 @@ class ErrorDetail(BaseModel):
 class ErrorPublic(BaseModel):
     """Every 4xx and 5xx body. ``code`` is stable (see the README's error table);
     ``field`` names the offending input where there is one; ``details`` lists every problem
-    when there are several."""
+    when there are several; ``current_version`` (409 ``STALE_RULES_VERSION`` only) is the
+    tenant's current rules version, the one to post on (0: none yet)."""
 
     code: str
     message: str
     field: str | None = None
     details: list[ErrorDetail] | None = None
+    current_version: int | None = None
 
 
 def _shelf_json(shelf: Verification) -> dict[str, Any]:

@@ -1,10 +1,10 @@
 """The HTTP shapes of leads, lead touches, contacts and next actions.
 
 Same conventions as :mod:`serving.schemas`: input models are strict (unknown fields refused,
-timestamps need a UTC offset and are converted to UTC), range rules and the stable codes
-behind them belong to the domain records (:mod:`visitproof.records`), and ids are chosen by
-the client so that a retried request can be recognised. ``*Public`` models are what the API
-answers; times in them are UTC.
+NaN and infinities refused anywhere, timestamps need a UTC offset and are converted to
+UTC), range rules and the stable codes behind them belong to the domain records
+(:mod:`visitproof.records`), and ids are chosen by the client so that a retried request can
+be recognised. ``*Public`` models are what the API answers; times in them are UTC.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from uuid import UUID
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from serving.schemas import UtcInstant
+from serving.schemas import FiniteBody, UtcInstant
 from visitproof.records import (
     ActionOutcome,
     Checkin,
@@ -50,7 +50,7 @@ _ID = Field(max_length=128, description="Chosen by the client (letters, digits, 
             "re-sent unchanged on a retry.")
 
 
-class LeadCreate(BaseModel):
+class LeadCreate(FiniteBody):
     """``POST /v1/leads``: a new lead from marketing. ``channel`` and ``tier`` are
     mandatory (a null counts as missing); the first-touch clock starts when it is stored."""
 
@@ -74,7 +74,7 @@ class LeadCreate(BaseModel):
         return value
 
 
-class LeadAssign(BaseModel):
+class LeadAssign(FiniteBody):
     """``POST /v1/leads/{id}/assign``: the rep who owns the lead from now on."""
 
     model_config = _STRICT
@@ -82,7 +82,7 @@ class LeadAssign(BaseModel):
     rep_id: str = Field(max_length=128)
 
 
-class LeadTouchCreate(BaseModel):
+class LeadTouchCreate(FiniteBody):
     """``POST /v1/leads/{id}/touches``: the calling rep touched the lead. A ``visit`` names
     the check-in that proves it; calls and messages name none."""
 
@@ -148,7 +148,7 @@ class LeadsPublic(BaseModel):
     count: int
 
 
-class ContactPut(BaseModel):
+class ContactPut(FiniteBody):
     """``POST /v1/contacts``: create a customer's contact, or update it under the same id
     (a contact stays with its customer)."""
 
@@ -186,7 +186,7 @@ class ActionState(StrEnum):
     DONE = "done"
 
 
-class ActionComplete(BaseModel):
+class ActionComplete(FiniteBody):
     """``POST /v1/actions/{checkin_id}/complete``: when the action was done (not in the
     future, not before the visit began), with an optional note."""
 

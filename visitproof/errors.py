@@ -5,7 +5,8 @@
     │   ├── InvalidValue        one field failed validation (code, field, message)
     │   └── ImportRejected      a whole file refused, with every bad row listed
     ├── Conflict                the input contradicts what is stored (-> 409)
-    │   └── CheckinIdConflict   a check-in id already used with another body
+    │   ├── CheckinIdConflict   a check-in id already used with another body
+    │   └── StaleRulesVersion   rules posted on a version that is no longer the current one
     └── StoreError              the store can't be used (-> 503, exit 3)
         ├── StoreLocked         another process holds the database lock
         ├── StoreCorrupt        the file is not a database, or its schema is unknown
@@ -89,6 +90,25 @@ class CheckinIdConflict(Conflict):
     """A check-in id already submitted with a different body (a retry must repeat the body)."""
 
     code = "CHECKIN_ID_CONFLICT"
+
+
+class StaleRulesVersion(Conflict):
+    """Rules edited from ``base_version`` while the tenant's current version is
+    ``current_version`` (0: the tenant has none): another director saved in between, so
+    storing them would silently undo that edit. Nothing was stored; re-read the current
+    version, apply the change to it and post again on ``current_version``."""
+
+    code = "STALE_RULES_VERSION"
+
+    def __init__(self, base_version: int, current_version: int) -> None:
+        current = "the tenant has no rules yet (0)" if current_version == 0 else \
+            f"the current version is {current_version}"
+        super().__init__(f"these rules were edited from version {base_version}, but "
+                         f"{current}; nothing was stored: apply your change to version "
+                         f"{current_version} and post it with base_version "
+                         f"{current_version}")
+        self.base_version = base_version
+        self.current_version = current_version
 
 
 class StoreError(VisitproofError):

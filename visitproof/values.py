@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from visitproof.errors import InvalidValue
@@ -23,6 +25,7 @@ BAD_TIMESTAMP = "BAD_TIMESTAMP"
 BAD_IDENTIFIER = "BAD_IDENTIFIER"
 EMPTY_FIELD = "EMPTY_FIELD"
 BAD_NUMBER = "BAD_NUMBER"
+NUMBER_NOT_FINITE = "NUMBER_NOT_FINITE"
 BAD_TIMEZONE = "BAD_TIMEZONE"
 BAD_TEXT = "BAD_TEXT"
 FUTURE_TIMESTAMP = "FUTURE_TIMESTAMP"
@@ -144,7 +147,7 @@ def _finite(value: float, field: str) -> float:
     if not math.isfinite(as_float):
         raise InvalidValue(field, f"must be a finite number, got {value}",
                            code=COORDINATE_NOT_FINITE if field in ("lat", "lon")
-                           or field.endswith((".lat", ".lon")) else BAD_NUMBER)
+                           or field.endswith((".lat", ".lon")) else NUMBER_NOT_FINITE)
     return as_float
 
 
@@ -156,3 +159,30 @@ def require_not_future(value: datetime, field: str, now: datetime) -> datetime:
                            f"({now.isoformat()}); send when it actually happened",
                            code=FUTURE_TIMESTAMP)
     return value
+
+
+def non_finite_path(data: Any) -> tuple[str, float] | None:
+    """The dotted path (``golden_zones.cooler.min_share``, ``featured.0``; "" for ``data``
+    itself) and value of the first NaN or infinity in parsed JSON ``data`` (dicts, lists,
+    scalars), in document order; None when every number is finite. Python's json reads
+    ``NaN``, ``Infinity`` and an overflowing ``1e400``; JSON itself has none of them.
+    Iterative, so a deeply nested document can't exhaust the stack."""
+    for path, value in _leaves(data):
+        if isinstance(value, float) and not math.isfinite(value):
+            return path, value
+    return None
+
+
+def _leaves(data: Any) -> Iterator[tuple[str, Any]]:
+    pending: list[tuple[str, Any]] = [("", data)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict):
+            children = [(str(key), item) for key, item in value.items()]
+        elif isinstance(value, list | tuple):
+            children = [(str(index), item) for index, item in enumerate(value)]
+        else:
+            yield path, value
+            continue
+        pending.extend((f"{path}.{key}" if path else key, item)
+                       for key, item in reversed(children))

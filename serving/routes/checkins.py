@@ -93,8 +93,10 @@ def list_checkins(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
 ) -> CheckinsPublic:
-    """Check-ins the caller may see, newest departure first: a rep their own, a manager
-    their team's, a director or admin the whole tenant."""
+    """Check-ins the caller may see, newest submission first (the server's
+    ``submitted_at``, never the phone's own times): a rep their own, a manager their
+    team's, a director or admin the whole tenant. ``from``/``to`` filter on the
+    departure."""
     with runtime.database.connect() as connection:
         store = Store(connection, user.tenant_id)
         page = store.checkins.page(

@@ -5,6 +5,12 @@ Every role of the tenant may read the rules (a rep's app can show what is featur
 ``director`` and ``admin`` may post. A post never edits a version: it stores version n + 1,
 which judges every upload from then on; earlier verdicts keep the version that judged them.
 The body's format and its error codes are :mod:`application.rules`'.
+
+Optimistic concurrency (:mod:`application.rule_book`): a post names the version it was
+edited from, ``base_version`` (0 for a tenant's first rules). On the current version it is
+stored as the next one (201); on any other it is 409 ``STALE_RULES_VERSION`` with
+``current_version`` in the body, and nothing is stored, so two directors editing at once
+never silently undo each other: the second re-reads, re-applies and posts again.
 """
 
 from __future__ import annotations
@@ -14,15 +20,15 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import IntegrityError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from application.rule_book import RuleBook
+from application.rule_book import NO_VERSION, RuleBook, post_rules
 from application.rules import ANY_REGION, Evidence, RuleSet
 from serving.auth import CurrentUser, Role, User, require_role
 from serving.errors import error_responses
 from serving.query_params import MAX_VERSION
 from serving.runtime import RuntimeDep
+from serving.schemas import FiniteBody
 from visitproof.errors import NotFound
 from visitproof.records import CustomerType
 from visitproof.store.rule_sets import RuleSetSummary
@@ -33,7 +39,7 @@ router = APIRouter(prefix="/v1/rules", tags=["rules"])
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-class FeaturedRuleBody(BaseModel):
+class FeaturedRuleBody(FiniteBody):
     """SKUs featured in one region (``"*"``: every region) over a period of local dates,
     both ends included."""
 
@@ -46,8 +52,10 @@ class FeaturedRuleBody(BaseModel):
     valid_until: date
 
 
-class RulesCreate(BaseModel):
-    """The body of ``POST /v1/rules``. ``golden_zones`` maps a fixture type to a golden-zone
+class RulesCreate(FiniteBody):
+    """The body of ``POST /v1/rules``. ``base_version`` is the version these rules were
+    edited from (``current`` of ``GET /v1/rules/versions``; 0 while the tenant has none).
+    ``golden_zones`` maps a fixture type to a golden-zone
     policy (fields of ``vision.golden_zone.policy_from_mapping``: ``rows_by_shelf_count``,
     ``height_band_cm``, ``fixture_height_cm``, ``pass_rule``, ``min_share``); empty means the
     default gondola policy. ``evidence`` maps a customer type to the extra evidence its
@@ -56,6 +64,12 @@ class RulesCreate(BaseModel):
 
     model_config = _STRICT
 
+    base_version: StrictInt = Field(
+        ge=NO_VERSION, le=MAX_VERSION, examples=[3],
+        description="The version these rules were edited from: the current version to "
+        "store the next one, 0 for the tenant's very first rules. Any other is 409 "
+        "STALE_RULES_VERSION (someone saved in between; nothing is stored), whose "
+        "current_version is the one to re-read, re-apply the change to and post on.")
     note: str | None = Field(default=None, max_length=2000,
                              examples=["November promotion, east region"])
     featured: list[FeaturedRuleBody] = Field(default_factory=list)
@@ -69,8 +83,10 @@ class RulesCreate(BaseModel):
         examples=[{"hospital_department": ["contract_number", "next_action_contact"]}])
 
     def as_body(self) -> dict[str, Any]:
-        """The JSON stored as the rule set's body (without the note)."""
-        return self.model_dump(mode="json", exclude={"note"}, exclude_none=True)
+        """The JSON stored as the rule set's body (without the note and the base
+        version)."""
+        return self.model_dump(mode="json", exclude={"note", "base_version"},
+                               exclude_none=True)
 
 
 class RulesPublic(BaseModel):
@@ -123,8 +139,12 @@ class RuleVersionsPublic(BaseModel):
 _DESCRIBED = {
     403: "Only director and admin tokens may change the rules (FORBIDDEN).",
     404: "No such rules version in the tenant (NOT_FOUND).",
+    409: "`base_version` is not the tenant's current version: another director saved "
+         "since these rules were read (STALE_RULES_VERSION). Nothing was stored; the body's "
+         "`current_version` names the version to re-read and post on.",
     422: "Invalid rules; `code` says what (BAD_POLICY, BAD_PERIOD, "
-         "UNKNOWN_FIXTURE_TYPE, UNKNOWN_ENUM_VALUE, ...).",
+         "UNKNOWN_FIXTURE_TYPE, UNKNOWN_ENUM_VALUE, NUMBER_NOT_FINITE, MISSING_FIELD "
+         "(no base_version), ...).",
 }
 _errors = partial(error_responses, _DESCRIBED)
 
@@ -171,19 +191,13 @@ CurrentDirector = Annotated[User, Depends(current_director)]
 
 
 @router.post("", status_code=201, response_model=RulesPublic,
-             responses=_errors(401, 403, 422, 503))
+             responses=_errors(401, 403, 409, 422, 503))
 def create_rules(body: RulesCreate, user: CurrentDirector, runtime: RuntimeDep) -> RulesPublic:
-    """Store the rules as the next version (201); they judge every upload from now on.
-    Directors and admins only; a bad body stores nothing."""
-    try:
-        return _add_version(body, user, runtime)
-    except IntegrityError:
-        # Another director saved the same version number a moment earlier: take the next.
-        return _add_version(body, user, runtime)
-
-
-def _add_version(body: RulesCreate, user: User, runtime: RuntimeDep) -> RulesPublic:
-    with runtime.database.begin() as connection:
-        rules = RuleBook(connection, user.tenant_id).add(
-            body.as_body(), created_by=user.user_id, now=utc_now(), note=body.note)
+    """Store the rules as version ``base_version + 1`` (201); they judge every upload from
+    now on. ``base_version`` must be the current version (0: the tenant has none yet),
+    else 409 ``STALE_RULES_VERSION`` naming the current one. Directors and admins only; a
+    bad or stale body stores nothing."""
+    rules = post_rules(runtime.database, user.tenant_id, body.as_body(),
+                       base_version=body.base_version, created_by=user.user_id,
+                       now=utc_now(), note=body.note)
     return RulesPublic.of(rules)

@@ -100,7 +100,8 @@ def test_reverify_judges_again_stores_beside_reports_flips_and_resumes(
         lost = Store(connection, TENANT).checkins.get(lost_photo)
     assert lost is not None
     PhotoStore(api.photos_dir).path_for(lost.photo_sha256).unlink()
-    rules = api.client.post("/v1/rules", json={"evidence": {"supermarket": ["contract_number"]}},
+    rules = api.client.post("/v1/rules", json={"evidence": {"supermarket": ["contract_number"]},
+                                                 "base_version": 0},
                             headers=api.auth("director"))
     assert rules.status_code == 201
     before = verification_rows(api)
@@ -176,7 +177,8 @@ def test_the_command_prints_the_flips_and_writes_the_report(
         make_api: Callable[..., Api]) -> None:
     api = make_api()
     imported = imported_verified_checkin(api)
-    assert api.client.post("/v1/rules", json={"evidence": {"supermarket": ["device_clock"]}},
+    assert api.client.post("/v1/rules", json={"evidence": {"supermarket": ["device_clock"]},
+                                                "base_version": 0},
                            headers=api.auth("director")).status_code == 201
     data_dir = api.photos_dir.parent
     result = CliRunner().invoke(cli, [

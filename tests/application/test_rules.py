@@ -137,9 +137,12 @@ def test_versions_increase_per_tenant_and_rows_are_only_added(database: Database
         Store(connection, "globex").reference.put_tenant(make_tenant("globex"))
         acme = RuleBook(connection, TENANT)
         assert (acme.latest_version(), acme.current()) == (None, None)
-        first = acme.add(BODY, created_by="d1", now=utc_now(), note="november")
-        second = acme.add({**BODY, "featured": []}, created_by="d2", now=utc_now())
-        other = RuleBook(connection, "globex").add({}, created_by="a9", now=utc_now())
+        first = acme.add(BODY, base_version=0, created_by="d1", now=utc_now(),
+                         note="november")
+        second = acme.add({**BODY, "featured": []}, base_version=1, created_by="d2",
+                          now=utc_now())
+        other = RuleBook(connection, "globex").add({}, base_version=0, created_by="a9",
+                                                   now=utc_now())
     assert (first.version, second.version, other.version) == (1, 2, 1)
     with database.connect() as connection:
         acme = RuleBook(connection, TENANT)
@@ -163,8 +166,8 @@ def test_versions_increase_per_tenant_and_rows_are_only_added(database: Database
 
 def test_a_bad_body_stores_nothing(database: Database) -> None:
     with pytest.raises(InvalidValue), database.begin() as connection:
-        RuleBook(connection, TENANT).add({"default_fixture_type": "pallet"}, created_by="d1",
-                                         now=utc_now())
+        RuleBook(connection, TENANT).add({"default_fixture_type": "pallet"}, base_version=0,
+                                         created_by="d1", now=utc_now())
     with database.connect() as connection:
         assert RuleBook(connection, TENANT).versions() == []
 

@@ -68,6 +68,13 @@ class World:
             return "forged-" + "x" * 36
         return self.tokens[caller]
 
+    def current_rules_version(self, caller: str) -> int:
+        """The current rules version of ``caller``'s tenant, the base a rules post must name
+        (0 where the caller can't read it: the post is refused before it matters)."""
+        versions = self.client.get("/v1/rules/versions",
+                                   headers=_bearer(self.token(caller)))
+        return int(versions.json()["current"] or 0) if versions.status_code == 200 else 0
+
     def upload(self, caller: str, customer: str = "c9") -> Any:
         meta = make_upload_meta(customer=customer)
         self.counter += 1
@@ -113,7 +120,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         first = world.upload("rep")
         assert first.status_code == 201, first.text
         world.ids["X1"] = first.json()["checkin_id"]
-        rules = client.post("/v1/rules", json={"note": "acme-rules-v1"},
+        rules = client.post("/v1/rules", json={"note": "acme-rules-v1", "base_version": 0},
                             headers=_bearer(tokens["director"]))
         assert rules.status_code == 201, rules.text
         yield world
@@ -256,8 +263,9 @@ ROWS = {
                               TENANT_WIDE_READ, marker="acme-rules-v1"),
     "read a rule version": Row("GET", "/v1/rules/{version}", get("/v1/rules/1"),
                                TENANT_WIDE_READ, marker="acme-rules-v1"),
-    "write the rules": Row("POST", "/v1/rules", post("/v1/rules", lambda w: {
-        "note": w.fresh("rules")}), DIRECTORS_WRITE),
+    "write the rules": Row("POST", "/v1/rules", lambda w, c: w.client.post(
+        "/v1/rules", json={"note": w.fresh("rules"), "base_version": w.current_rules_version(c)},
+        headers=_bearer(w.token(c))), DIRECTORS_WRITE),
     "PHI report": Row("GET", "/v1/phi", get(f"/v1/phi?period={PERIOD}"), OWNED_BY_R1,
                       marker='"r1"'),
     "overlap map data": Row("GET", "/v1/overlap", get(f"/v1/overlap?{WINDOW}"), by_role(

@@ -29,8 +29,17 @@ def rules_body(*featured: tuple[str, list[str], tuple[str, str]],
             **extra}
 
 
+def current_version(api: Api, who: str = "director") -> int:
+    """The tenant's current rules version as ``who`` reads it (0: none yet)."""
+    current = api.client.get("/v1/rules/versions", headers=api.auth(who)).json()["current"]
+    return 0 if current is None else int(current)
+
+
 def post_rules(api: Api, body: dict[str, Any], who: str = "director") -> Any:
-    return api.client.post("/v1/rules", json=body, headers=api.auth(who))
+    """Post ``body`` on the current version (as a director's form does after reading it),
+    unless the body names its own ``base_version``."""
+    based = {"base_version": current_version(api, who), **body}
+    return api.client.post("/v1/rules", json=based, headers=api.auth(who))
 
 
 def codes(verdict: dict[str, Any]) -> list[str]:

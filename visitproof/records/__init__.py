@@ -12,6 +12,7 @@ leads, touches, action outcomes); this package re-exports them all.
 """
 
 from visitproof.records.checkins import (
+    NEXT_ACTION_HORIZON,
     Checkin,
     CheckinStatus,
     Commitment,
@@ -22,6 +23,7 @@ from visitproof.records.checkins import (
     Reason,
     StoredFix,
     Verification,
+    require_due_in_reach,
 )
 from visitproof.records.crm import (
     ActionOutcome,
@@ -44,6 +46,7 @@ from visitproof.records.reference import (
 )
 
 __all__ = [
+    "NEXT_ACTION_HORIZON",
     "ActionOutcome",
     "Checkin",
     "CheckinStatus",
@@ -69,4 +72,5 @@ __all__ = [
     "Tier",
     "TouchKind",
     "Verification",
+    "require_due_in_reach",
 ]

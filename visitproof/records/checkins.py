@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -209,6 +209,31 @@ class Checkin:
         """Each checker's newest verification, keyed by checker (in the order the checkers
         first judged this check-in)."""
         return {verification.checker: verification for verification in self.verifications}
+
+
+NEXT_ACTION_HORIZON = timedelta(days=366)
+"""How long after the visit's departure a next action may fall due: a year, leap day
+included. One due later (year 9999) could never be overdue, so it would never lower the
+action-closure rate."""
+
+
+def require_due_in_reach(checkin: Checkin, field: str = "next_action.due_at") -> Checkin:
+    """``checkin`` unless its next action is due before the visit's departure (422
+    ``TIME_ORDER``: the next step comes after the visit) or more than
+    :data:`NEXT_ACTION_HORIZON` after it (``DUE_TOO_FAR``). Checked where a check-in is
+    taken in (the upload), not when a record is built, so rows stored before the rule
+    existed still read back."""
+    due, departed = checkin.next_action.due_at, checkin.departed_at
+    if due < departed:
+        raise InvalidValue(field, f"{due.isoformat()} is before the visit's departure "
+                           f"({departed.isoformat()}); a next action falls due after the "
+                           "visit", code="TIME_ORDER")
+    if due - departed > NEXT_ACTION_HORIZON:  # a difference: no overflow near year 9999
+        raise InvalidValue(field, f"{due.isoformat()} is more than "
+                           f"{NEXT_ACTION_HORIZON.days} days after the visit's departure "
+                           f"({departed.isoformat()}); agree on a step within a year",
+                           code="DUE_TOO_FAR")
+    return checkin
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -111,13 +111,16 @@ class Checkins(TenantScope):
              status: CheckinStatus | None = None, departed_from: datetime | None = None,
              departed_until: datetime | None = None, limit: int = 100,
              offset: int = 0) -> Page[Checkin]:
-        """One page of check-ins (newest departure first) and the number matching in all;
-        the filters as in :meth:`find`."""
+        """One page of check-ins, newest submission first (the server's ``submitted_at``,
+        then id), and the number matching in all; the filters as in :meth:`find`. Not by
+        the phone's own times: a check-in claiming to depart in year 9999 (a broken or
+        tampered clock, stored as rejected) would head every list forever."""
         c = tables.checkins.c
         where = self._filter(rep_ids=rep_ids, customer_id=customer_id, status=status,
                              departed_from=departed_from, departed_until=departed_until)
         found, count = self._counted([c.id], tables.checkins, where,
-                                     [c.departed_at.desc(), c.id], limit=limit, offset=offset)
+                                     [c.submitted_at.desc(), c.id], limit=limit,
+                                     offset=offset)
         return Page(items=tuple(self.in_order([row["id"] for row in found])), count=count)
 
     def in_order(self, ids: Sequence[UUID]) -> list[Checkin]:

@@ -2,6 +2,8 @@
 
 Rule sets are insert-only: :meth:`RuleSets.add` writes a new version and nothing here
 updates or deletes a row, so the rules behind any stored verdict can always be read back.
+Versions count 1, 2, 3, ... per tenant without gaps (:class:`application.rule_book.RuleBook`
+only ever writes the version after an existing one).
 What a body means is :mod:`application.rules`'.
 """
 
@@ -76,9 +78,10 @@ class RuleSets:
                     .where(t.tenant_id == self.tenant_id).order_by(t.version))]
 
     def add(self, stored: StoredRuleSet) -> None:
-        """Insert ``stored`` as written (the caller validated it and chose its version). Two
-        directors saving the same version at once: the second insert hits the primary key
-        and raises ``IntegrityError``."""
+        """Insert ``stored`` as written (the caller validated it and chose its version). The
+        primary key (tenant, version) is the concurrency guard: of two writers inserting the
+        same version, on SQLite and PostgreSQL alike, the second raises ``IntegrityError``
+        (PostgreSQL makes it wait for the first to commit), so exactly one wins."""
         self.connection.execute(sa.insert(tables.rule_sets), [{
             "tenant_id": self.tenant_id, "version": stored.version,
             "created_at": stored.created_at, "created_by": stored.created_by,
