@@ -80,6 +80,20 @@ class Settings(BaseSettings):
     upload_rate_limit_burst: int = Field(
         default=20, ge=1, description="Uploads a caller may send at once (a flaky network's "
         "retries included).")
+    header_timeout_s: float = Field(
+        default=10.0, gt=0, le=600, description="Seconds a request's line and headers may "
+        "take on the plain uvicorn listener (serve --no-ray); then 408 REQUEST_TIMEOUT.")
+    body_grace_s: float = Field(
+        default=10.0, gt=0, le=600, description="Seconds a request body may take before "
+        "body_min_rate applies.")
+    body_min_rate: float = Field(
+        default=1024.0, gt=0, description="Bytes a second a request body must average after "
+        "its grace; slower: 408 REQUEST_TIMEOUT with Connection: close.")
+    body_timeout_s: float = Field(
+        default=300.0, gt=0, le=3600, description="Longest a request body may take in all.")
+    large_uploads_at_once: int = Field(
+        default=2, ge=1, le=64, description="Request bodies over 8 MiB read at once per API "
+        "process (per ingress replica); another waits up to 15 s, then 503 SERVER_BUSY.")
     fix_history_days: float = Field(
         default=7.0, gt=0, le=90,
         description="How far back (days) a rep's earlier fixes are loaded as history for "

@@ -4,11 +4,19 @@
 (:mod:`serving.ray_app`): a local Ray is started, in Serve's high-throughput mode
 (:mod:`serving.ray_environment`), unless ``--address`` joins a cluster.
 ``--no-ray`` runs the same app under uvicorn in this one process instead (no Ray start: a
-quick way to try the API, or to run it under another process manager).
+quick way to try the API, or to run it under another process manager), behind the listener
+of :mod:`serving.listener` (slow headers timed out, see :mod:`serving.slow_clients`).
+
+On Ray with HAProxy, each ingress replica also listens on a port of its own (30000-31000 by
+default), on the same interface as ``--host``: HAProxy forwards to it. With a public
+``--host`` those ports are public too; the app refuses requests on them from anything but
+this machine and the Ray cluster's nodes (:class:`serving.ray_app.InternalPeersOnly`), and
+a firewall should keep them closed to the outside.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import signal
 from datetime import timedelta
 from typing import Annotated
@@ -85,8 +93,11 @@ def serve(
     import uvicorn
 
     from serving.app import create_app
+    from serving.listener import listener_config
+    from serving.slow_clients import ClientTimeouts
 
-    uvicorn.run(create_app(settings), host=host, port=port)
+    uvicorn.Server(listener_config(create_app(settings), host=host, port=port,
+                                   timeouts=ClientTimeouts.of(settings))).run()
 
 
 def _serve_on_ray(settings: Settings, host: str, port: int, address: str | None,
@@ -115,6 +126,10 @@ def _serve_on_ray(settings: Settings, host: str, port: int, address: str | None,
     typer.echo(f"serving on Ray at http://{host}:{port} (docs at /docs); Ctrl-C stops")
     if mode:
         typer.echo("Ray Serve: " + ", ".join(f"{name}={value}" for name, value in mode.items()))
+    if not _is_loopback(host):
+        typer.echo(f"note: the ingress replicas' own ports listen on {host} too; they answer "
+                   "only this machine and the Ray nodes, and a firewall should close them "
+                   "(RAY_SERVE_DIRECT_INGRESS_MIN_HTTP_PORT..MAX_HTTP_PORT, 30000-31000)")
     try:
         ray_serve.run(build_app(args), name="visitproof", route_prefix="/", blocking=True)
     except KeyboardInterrupt:
@@ -122,3 +137,10 @@ def _serve_on_ray(settings: Settings, host: str, port: int, address: str | None,
     finally:
         ray_serve.shutdown()  # type: ignore[no-untyped-call]  # untyped in ray
         ray.shutdown()
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"

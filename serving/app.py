@@ -1,7 +1,9 @@
 """The FastAPI application, built by :func:`create_app` (nothing is built at import time).
 
     app = create_app(build_settings())
-    uvicorn.run(app)
+    uvicorn.Server(listener_config(app, host="127.0.0.1", port=8000)).run()
+
+(:mod:`serving.listener`: uvicorn with the header timeout of :mod:`serving.slow_clients`).
 
 The lifespan opens the store (which must be initialised and at the current schema: start
 fails otherwise, with the reason), loads the shelf detector once, and builds the check-in
@@ -10,18 +12,21 @@ intake; routes reach them through :mod:`serving.runtime`.
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import Response
 from starlette.formparsers import MultiPartParser
 
 from application.checkin_intake import CheckinIntake, IntakePolicies
 from application.product_references import load_embedder
 from application.settings import Settings
+from serving.access_log import redact_access_log
 from serving.errors import install_error_handlers
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.query_params import reject_unknown_query
@@ -29,23 +34,30 @@ from serving.rate_limit import RateLimit, rate_limits
 from serving.routes import actions, checkins, contacts, health, leads, pages, reports, rules
 from serving.runtime import Runtime, WorkerThreads
 from serving.schemas import ErrorPublic
-from serving.upload_limit import UploadLimit
+from serving.slow_clients import ClientTimeouts
+from serving.upload_limit import LARGE_BODY_BYTES, LargeBodies, UploadLimit
 from vision.detector import DetectorConfig, ShelfDetector
 from visitproof.store import PhotoStore, open_database
 
 
 def create_app(settings: Settings, *,
                detector: Callable[[Settings], ShelfDetector] | None = None,
-               clock: Callable[[], float] = time.monotonic) -> FastAPI:
+               clock: Callable[[], float] = time.monotonic,
+               timeouts: ClientTimeouts | None = None,
+               large_bodies: LargeBodies | None = None) -> FastAPI:
     """The API for ``settings``: ``/v1/checkins``, ``/healthz``, ``/readyz``, ``/metrics``.
 
     ``detector`` builds the shelf detector at start-up; by default the ONNX model of
     ``settings`` in this process (:mod:`serving.ray_app` passes one that calls the batched
     detector deployment instead). ``clock`` (monotonic seconds) drives the rate limits'
-    refill; tests pass one they can move forward.
+    refill; tests pass one they can move forward. ``timeouts`` bound how long a request's
+    body may take, ``large_bodies`` how many large ones are read at once
+    (:mod:`serving.upload_limit`; defaults: those ``settings`` configure).
     """
     metrics = Metrics()
     load_detector = detector or local_detector
+    timeouts = timeouts or ClientTimeouts.of(settings)
+    large_bodies = large_bodies or LargeBodies(max_concurrent=settings.large_uploads_at_once)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -78,6 +90,7 @@ def create_app(settings: Settings, *,
         dependencies=[Depends(reject_unknown_query)],
     )
     install_error_handlers(app)
+    close_after_unexpected_errors(app)
     limits = rate_limits(settings.rate_limit_per_minute, settings.rate_limit_burst,
                          settings.upload_rate_limit_per_minute,
                          settings.upload_rate_limit_burst)
@@ -88,10 +101,12 @@ def create_app(settings: Settings, *,
         app.include_router(module.router, responses=documented)
     # Added last = outermost: the limits apply before anything reads the body, the rate
     # limit before the size limit, and the metrics see every answer, 429s and 413s included.
-    app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes, timeouts=timeouts,
+                       large=large_bodies)
     app.add_middleware(RateLimit, limits=limits, clock=clock)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     keep_photos_in_memory()
+    redact_access_log()
     return app
 
 
@@ -99,13 +114,34 @@ def create_app(settings: Settings, *,
 # default spools an upload part over 1 MB to a temporary file, and then every 64 KB chunk
 # of it is written from a worker thread: some 30 thread hand-offs and a disk file per
 # photo. Larger parts (up to the upload limit) still go to disk, so memory stays bounded.
-PHOTO_SPOOL_BYTES = 8 * 1024 * 1024
+PHOTO_SPOOL_BYTES = LARGE_BODY_BYTES  # what spools to disk is what counts as large
 
 
 def keep_photos_in_memory() -> None:
     """Raise Starlette's multipart spool size (a class attribute: process-wide) to
     :data:`PHOTO_SPOOL_BYTES`; never lower it."""
     MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, PHOTO_SPOOL_BYTES)
+
+
+def close_after_unexpected_errors(app: FastAPI) -> None:
+    """Send the catch-all's 500 (:func:`serving.errors.install_error_handlers`) with
+    ``Connection: close``.
+
+    Starlette answers an unhandled exception and then raises it again for the server to log,
+    and uvicorn closes the connection when an app raises, answer sent or not: a keep-alive
+    client would send its next request into a closing socket (a reset). Saying so in the
+    answer lets it open a new connection instead."""
+    answer = app.exception_handlers.get(Exception)
+    if answer is None:  # nothing to wrap (serving.errors registers the catch-all)
+        return
+
+    async def closing(request: Request, error: Exception) -> Response:
+        answered = answer(request, error)
+        response = await answered if inspect.isawaitable(answered) else answered
+        response.headers["Connection"] = "close"
+        return response
+
+    app.exception_handlers[Exception] = closing
 
 
 _MALFORMED_RESPONSE: dict[int | str, dict[str, Any]] = {400: {

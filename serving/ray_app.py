@@ -14,6 +14,9 @@ or, with a config file, ``serve deploy serving/serve_config.yaml``.
   pickled), with a :class:`RemoteDetector` in place of the local model: the upload path is
   the same code, only the detection runs in the detector deployment.
 
+- :class:`InternalPeersOnly` guards an ingress replica's own HTTP port (HAProxy's backend):
+  only this machine and the Ray cluster's nodes may use it.
+
 An upload is judged on one of the ingress replica's worker threads
 (:class:`serving.runtime.WorkerThreads`), so :class:`RemoteDetector` hands each call to the
 replica's event loop and waits for it from that thread. That works whether Serve runs the
@@ -24,7 +27,10 @@ handle's router in a loop of its own (the default) or on the replica's loop
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import ipaddress
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -36,10 +42,12 @@ from ray.exceptions import RayActorError
 from ray.serve import Application
 from ray.serve.exceptions import RayServeException
 from ray.serve.handle import DeploymentHandle
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from application.settings import Settings, build_settings
 from serving.app import create_app, local_detector
-from serving.errors import DetectorUnavailable
+from serving.errors import DetectorUnavailable, error_response
+from serving.schemas import ErrorPublic
 from vision.detector import Detections, ShelfDetector, fit
 
 
@@ -141,6 +149,71 @@ class RemoteDetector:
                 for detections, image, (_, scale) in zip(found, images, fitted, strict=True)]
 
 
+def direct_ingress_ports(environ: dict[str, str] | None = None) -> range:
+    """The ports Serve gives ingress replicas for HAProxy (direct ingress):
+    ``RAY_SERVE_DIRECT_INGRESS_MIN_HTTP_PORT..MAX_HTTP_PORT``, 30000-31000 by default."""
+    source = os.environ if environ is None else environ
+    low = int(source.get("RAY_SERVE_DIRECT_INGRESS_MIN_HTTP_PORT", "30000"))
+    high = int(source.get("RAY_SERVE_DIRECT_INGRESS_MAX_HTTP_PORT", "31000"))
+    return range(low, high + 1)
+
+
+def ray_node_addresses() -> list[str]:
+    """The IP addresses of the Ray cluster's live nodes (blocking: a GCS call)."""
+    import ray
+
+    return [node["NodeManagerAddress"] for node in ray.nodes()  # type: ignore[no-untyped-call]
+            if node.get("Alive")]
+
+
+class InternalPeersOnly:
+    """ASGI middleware for an ingress replica: a request that reached one of the replica's
+    own ports (``ports``, see :func:`direct_ingress_ports`) from a peer that is neither a
+    loopback address nor a node of the Ray cluster gets 403 ``INTERNAL_PORT``, with
+    ``Connection: close``. HAProxy connects from this machine or from another node, so it is
+    never refused; a client that found the port from outside is.
+
+    Requests on any other port (Serve's Python proxy passes the client's own address on) are
+    not checked. ``nodes`` lists the cluster's node addresses; an unknown peer makes it be
+    asked again, at most every ``refresh_s`` seconds (a node that joined since)."""
+
+    def __init__(self, app: ASGIApp, *, nodes: Callable[[], Iterable[str]] = ray_node_addresses,
+                 ports: range | None = None, refresh_s: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.app = app
+        self.nodes = nodes
+        self.ports = ports if ports is not None else direct_ingress_ports()
+        self.refresh_s = refresh_s
+        self.clock = clock
+        self._known: frozenset[str] = frozenset()
+        self._asked_at: float | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server, client = scope.get("server"), scope.get("client")
+        if (scope["type"] != "http" or not server or server[1] not in self.ports
+                or await self._internal(client[0] if client else "")):
+            await self.app(scope, receive, send)
+            return
+        response = error_response(403, ErrorPublic(
+            code="INTERNAL_PORT", message="this port belongs to a Ray Serve replica behind "
+            "the service's proxy; send the request to the service's address instead"),
+            {"Connection": "close"})
+        await response(scope, receive, send)
+
+    async def _internal(self, peer: str) -> bool:
+        try:
+            if ipaddress.ip_address(peer).is_loopback:
+                return True
+        except ValueError:
+            return False
+        now = self.clock()
+        if peer not in self._known and (self._asked_at is None
+                                        or now - self._asked_at >= self.refresh_s):
+            self._asked_at = now
+            self._known = frozenset(await asyncio.to_thread(lambda: list(self.nodes())))
+        return peer in self._known
+
+
 class ApiIngressReplica:
     """The FastAPI app of :mod:`serving.app`, detecting through the detector deployment."""
 
@@ -152,7 +225,9 @@ class ApiIngressReplica:
         info = await self._detector.info.remote()
         remote = RemoteDetector(self._detector, **info, loop=asyncio.get_running_loop())
         # The adapter has the attributes the shelf check uses; vision types it as the class.
-        return create_app(self._settings, detector=lambda _: cast(ShelfDetector, remote))
+        app = create_app(self._settings, detector=lambda _: cast(ShelfDetector, remote))
+        app.add_middleware(InternalPeersOnly)
+        return app
 
 
 ShelfDetectorDeployment = serve.deployment(name="ShelfDetector", max_ongoing_requests=64)(

@@ -4,11 +4,30 @@ Ray Serve (2.55 and later) reads two switches from the environment when its proc
 start:
 
 - ``RAY_SERVE_ENABLE_HA_PROXY=1``: HAProxy (C) takes the HTTP port instead of Serve's
-  Python proxy, and forwards each request straight to an ingress replica's own HTTP server.
-  The replicas' HTTP ports then listen on every interface (HAProxy on other nodes must reach
-  them); the API's bearer tokens guard them as they guard the main port.
+  Python proxy, and forwards each request straight to an ingress replica's own HTTP server
+  (a port in ``RAY_SERVE_DIRECT_INGRESS_MIN_HTTP_PORT..MAX_HTTP_PORT``, 30000-31000). Those
+  ports listen on the same interface as the main port (Serve has one ``host`` for both):
+  loopback for ``visitproof serve``'s default ``--host 127.0.0.1``, every interface for
+  ``--host 0.0.0.0`` or a cluster (HAProxy on other nodes must reach them). There the app
+  answers only this machine and the cluster's nodes (:class:`serving.ray_app.
+  InternalPeersOnly`, 403 ``INTERNAL_PORT`` for anyone else); close the range in the
+  firewall too, since Serve's HTTP server on them has no header timeout of its own.
 - ``RAY_SERVE_THROUGHPUT_OPTIMIZED=1``: direct gRPC between replicas (the ingress calling
   the detector), and a handle's router on the replica's own event loop.
+
+Slow clients: HAProxy reads each request's headers before it forwards anything, and
+closes a client connection idle for :data:`HAPROXY_CLIENT_TIMEOUT_S` (``timeout client``,
+``RAY_SERVE_HAPROXY_TIMEOUT_CLIENT_S``; Serve's default is an hour), set here where unset.
+Serve 2.60 offers no ``timeout http-request`` (a deadline for the whole header block), so
+headers dripped a byte every few seconds are held by HAProxy (a few KB each, at most
+``RAY_SERVE_HAPROXY_MAXCONN`` connections) but never reach a replica; the body streams to
+the replica, whose app enforces its grace, minimum rate and longest time
+(:mod:`serving.upload_limit`).
+
+HAProxy's access log (``option httplog``, syslog facility local0 to
+``RAY_SERVE_HAPROXY_LOG_TARGET``, 127.0.0.1:514 by default) carries each request line, query
+string included: a syslog daemon collecting it must drop or redact it, since a manager's
+sign-in link carries a token (the app's own logs redact them, :mod:`serving.access_log`).
 
 On the 2-core machine the pair took uploads from 14.2 to 17.6 check-ins/s, the Python proxy's
 ~10 ms of CPU per upload gone (benchmarks/RESULTS.md, "Serving under load"). They are set
@@ -35,6 +54,12 @@ THROUGHPUT_ENVIRONMENT = {
 
 
 DRAINING_PERIOD = "RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S"
+CLIENT_TIMEOUT = "RAY_SERVE_HAPROXY_TIMEOUT_CLIENT_S"
+
+HAPROXY_CLIENT_TIMEOUT_S = 30
+"""HAProxy's ``timeout client``: seconds a client may stay silent while sending a request
+(or reading an answer). Longer than the app's header timeout: it is the only bound HAProxy
+puts on slow headers, and a phone's upload may stall that long and recover."""
 
 # HAProxy's own ports (Serve's defaults): its stats page and its Prometheus metrics.
 HAPROXY_PORTS = {"RAY_SERVE_HAPROXY_STATS_PORT": 8404, "RAY_SERVE_HAPROXY_METRICS_PORT": 9101}
@@ -64,8 +89,9 @@ def use_throughput_mode(environ: MutableMapping[str, str] | None = None,
         # routing to it first: 30 s by default, for clusters. Here HAProxy is on the same
         # machine and an upload takes about a second, so Ctrl-C needn't wait half a minute.
         target.setdefault(DRAINING_PERIOD, "5")
+        target.setdefault(CLIENT_TIMEOUT, str(HAPROXY_CLIENT_TIMEOUT_S))
     return {name: target[name] for name in (*THROUGHPUT_ENVIRONMENT, *haproxy_ports,
-                                            DRAINING_PERIOD) if name in target}
+                                            DRAINING_PERIOD, CLIENT_TIMEOUT) if name in target}
 
 
 def haproxy_available() -> bool:

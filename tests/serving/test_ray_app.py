@@ -191,3 +191,119 @@ def test_a_detector_replica_that_dies_is_detector_unavailable(
             remote.detect([np.zeros((64, 64, 3), np.uint8)])
     finally:
         serve.delete("crashing")
+
+
+def _haproxy_config() -> str:
+    import psutil
+
+    return "\n".join(Path(arg).read_text() for p in psutil.process_iter(["name", "cmdline"])
+                     if p.info["name"] == "haproxy" for arg in p.info["cmdline"] or ()
+                     if arg.endswith(".cfg") and Path(arg).is_file())
+
+
+def test_haproxy_times_out_silent_clients_and_the_replica_port_is_internal(
+        ray_api: RayApi) -> None:
+    """HAProxy's client timeout is the one `visitproof serve` sets (Serve's default is an
+    hour); the ingress replica's own port (HAProxy's backend) listens on the API's loopback
+    host only, and answers this machine."""
+    import re
+
+    import psutil
+
+    from serving.ray_environment import HAPROXY_CLIENT_TIMEOUT_S
+
+    config = _haproxy_config()
+    assert f"timeout client {HAPROXY_CLIENT_TIMEOUT_S}s" in config
+    backends = {int(port) for port in re.findall(r"server \S+ [\d.]+:(\d+)", config)}
+    assert backends, config
+    listening = {conn.laddr.ip for conn in psutil.net_connections("tcp")
+                 if conn.status == psutil.CONN_LISTEN and conn.laddr.port in backends}
+    assert listening == {"127.0.0.1"}
+    for port in backends:
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
+
+
+def test_no_token_from_a_url_reaches_rays_logs(ray_api: RayApi) -> None:
+    import uuid
+
+    secret = f"SECRET-{uuid.uuid4().hex}"
+    sign_in = httpx.get(f"{ray_api.url}/manager/login", params={"token": secret, "next":
+                                                                 "/manager"}, timeout=10)
+    assert sign_in.status_code == 401  # the pages' own HTML error page
+    listed = httpx.get(f"{ray_api.url}/v1/checkins", params={"access_token": secret},
+                       headers={"Authorization": f"Bearer {ray_api.tokens['manager']}"},
+                       timeout=10)
+    assert (listed.status_code, listed.json()["code"]) == (422, "UNKNOWN_FIELD")
+    logs = [path for path in Path("/tmp/ray").glob("session_*/logs/**/*") if path.is_file()]
+    assert logs
+    assert not [path for path in logs if secret.encode() in path.read_bytes()]
+
+
+class _Sent:
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    async def __call__(self, message: dict[str, Any]) -> None:
+        self.messages.append(message)
+
+
+async def _nothing() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _reached(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"reached"})
+
+
+@pytest.mark.parametrize(("peer", "port", "status"), [
+    ("127.0.0.1", 30001, 200),        # HAProxy on this machine
+    ("::1", 30001, 200),
+    ("10.0.0.7", 30001, 200),         # HAProxy on another node of the cluster
+    ("203.0.113.9", 30001, 403),      # anyone else, on the replica's own port
+    ("10.0.0.8", 30999, 403),         # an address that is not a node
+    ("testclient", 30001, 403),       # not an address at all
+    ("203.0.113.9", 8000, 200),       # Serve's Python proxy passes the client's address on
+])
+def test_the_replica_port_answers_only_the_cluster(peer: str, port: int, status: int) -> None:
+    from serving.ray_app import InternalPeersOnly
+
+    guard = InternalPeersOnly(_reached, nodes=lambda: ["10.0.0.7"], ports=range(30000, 31001))
+    sent = _Sent()
+    scope = {"type": "http", "method": "GET", "path": "/v1/checkins", "headers": [],
+             "server": ("0.0.0.0", port), "client": (peer, 50000)}
+    asyncio.run(guard(scope, _nothing, sent))
+    assert sent.messages[0]["status"] == status
+    if status == 403:
+        assert json.loads(sent.messages[1]["body"])["code"] == "INTERNAL_PORT"
+        assert (b"connection", b"close") in sent.messages[0]["headers"]
+
+
+def test_a_node_that_joins_later_is_known_after_the_refresh() -> None:
+    from serving.ray_app import InternalPeersOnly
+
+    nodes = ["10.0.0.7"]
+    asked: list[float] = []
+    now = [0.0]
+
+    def listing() -> list[str]:
+        asked.append(now[0])
+        return list(nodes)
+
+    guard = InternalPeersOnly(_reached, nodes=listing, ports=range(30000, 30001),
+                              refresh_s=30, clock=lambda: now[0])
+
+    def status(peer: str) -> int:
+        sent = _Sent()
+        asyncio.run(guard({"type": "http", "method": "GET", "path": "/", "headers": [],
+                           "server": ("0.0.0.0", 30000), "client": (peer, 1)}, _nothing, sent))
+        return int(sent.messages[0]["status"])
+
+    assert status("10.0.0.7") == 200
+    nodes.append("10.0.0.9")
+    now[0] = 10.0
+    assert status("10.0.0.9") == 403      # asked again only after refresh_s
+    now[0] = 31.0
+    assert status("10.0.0.9") == 200
+    assert status("203.0.113.9") == 403
+    assert asked == [0.0, 31.0]

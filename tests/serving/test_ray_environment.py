@@ -8,7 +8,12 @@ import sys
 
 import pytest
 
-from serving.ray_environment import HAPROXY_PORTS, haproxy_available, use_throughput_mode
+from serving.ray_environment import (
+    HAPROXY_CLIENT_TIMEOUT_S,
+    HAPROXY_PORTS,
+    haproxy_available,
+    use_throughput_mode,
+)
 
 
 def test_throughput_mode_is_set_where_unset() -> None:
@@ -18,7 +23,22 @@ def test_throughput_mode_is_set_where_unset() -> None:
     assert mode["RAY_SERVE_THROUGHPUT_OPTIMIZED"] == "1"
     assert set(HAPROXY_PORTS) <= set(environ)
     assert mode["RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S"] == "5"
+    assert mode["RAY_SERVE_HAPROXY_TIMEOUT_CLIENT_S"] == str(HAPROXY_CLIENT_TIMEOUT_S)
     assert environ == mode
+
+
+@pytest.mark.parametrize(("given", "in_effect"), [
+    ({}, str(HAPROXY_CLIENT_TIMEOUT_S)),
+    ({"RAY_SERVE_HAPROXY_TIMEOUT_CLIENT_S": "12"}, "12"),
+    ({"RAY_SERVE_HAPROXY_TIMEOUT_CLIENT_S": "3600"}, "3600"),
+    ({"RAY_SERVE_ENABLE_HA_PROXY": "0"}, None),  # no HAProxy: nothing to time out
+])
+def test_haproxys_client_timeout_is_set_where_unset(given: dict[str, str],
+                                                    in_effect: str | None) -> None:
+    environ = dict(given)
+    mode = use_throughput_mode(environ, haproxy=True)
+    assert mode.get("RAY_SERVE_HAPROXY_TIMEOUT_CLIENT_S") == in_effect
+    assert environ.get("RAY_SERVE_HAPROXY_TIMEOUT_CLIENT_S") == in_effect
 
 
 def test_an_operators_choice_wins() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -68,6 +69,16 @@ def test_serve_answers_on_the_given_port(data_dir: Path) -> None:
                 time.sleep(0.3)
         assert response.status_code == 200
         assert response.json()["status"] == "ready"
+        # Behind the listener of serving.listener: its protocol answers what the parser
+        # refuses with the service's error shape.
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            raw.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\n\r\n")
+            answer = b""
+            while chunk := raw.recv(4096):
+                answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400 ")
+        assert json.loads(body)["code"] == "MALFORMED_REQUEST"
     finally:
         server.terminate()
         server.wait(timeout=30)
