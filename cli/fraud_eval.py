@@ -39,12 +39,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Per fraud type recall, and the false-reject rate on honest check-ins."""
         # Imported here so the CLI starts even where the simulator isn't installed.
-        from simulation.evaluation import evaluate_fraud
+        from simulation.evaluation import evaluate_fraud, evaluate_travel
 
         settings = build_settings(data_dir=data_dir)
         result = evaluate_fraud(settings.data_dir, seed=seed)
+        travel = evaluate_travel(result.seed)
         if as_json:
-            typer.echo(json.dumps(result.as_json(), indent=2, sort_keys=True))
+            typer.echo(json.dumps({**result.as_json(), "travel": travel.as_json()}, indent=2,
+                                  sort_keys=True))
             return
         typer.echo(f"{'fraud type':<18}{'n':>6}{'recall':>9}{'rejected':>10}  target")
         for kind, recall in result.recall.items():
@@ -54,3 +56,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"honest check-ins: {result.honest_checkins:,}, false-reject rate "
                    f"{result.honest_false_reject_rate:.4f} (target <= {TARGET_FALSE_REJECT}), "
                    f"sent to review {result.honest_review_rate:.4f}")
+        modes = ", ".join(f"{mode} {n}: {travel.track_flag_rate[mode]:.4f} of tracks and "
+                          f"{travel.door_to_door_flag_rate[mode]:.4f} door to door flagged"
+                          for mode, n in sorted(travel.trips.items()))
+        typer.echo(f"honest intercity trips ({travel.fixes:,} fixes): {modes}; teleports "
+                   f"in their tracks caught {travel.teleport_recall:.3f} of {travel.teleports}")

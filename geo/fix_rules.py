@@ -244,11 +244,12 @@ def _history_rules(cols: FixColumns, judged: Bool, timed: Bool, found: FixFindin
     doubted = pre_doubted.copy()
     for _ in range(cols.n + 1):
         move = movement.from_anchor(order, doubted, judged, cols.epsg, policy)
-        impossible = move.has & (move.speed_ms > policy.max_speed_ms)
+        impossible = move.impossible  # against each leg's own ceiling (geo.travel_modes)
         updated = pre_doubted | impossible
         if np.array_equal(updated, doubted):
             break
         doubted = updated
     found.measure("speed_kmh", move.has, move.speed_ms * 3.6)
     found.add(C.IMPOSSIBLE_SPEED, impossible, lambda i: movement.speed_fields(
-        float(move.distance_m[i]), float(move.elapsed_s[i]), float(move.speed_ms[i]), policy))
+        float(move.distance_m[i]), float(move.elapsed_s[i]), float(move.speed_ms[i]), policy,
+        float(move.ceiling_ms[i])))
