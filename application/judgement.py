@@ -1,7 +1,8 @@
 """One check-in's verdict assembled from its checks: the shelf verdict, the fix verdict and,
 under a rule set, the evidence check, each a :class:`~visitproof.records.Verification`
 stamped with the rule set's version; the check-in's status combines theirs
-(:func:`visitproof.reasons.combined_status`). Nothing here reads or writes the store."""
+(:func:`visitproof.verdicts.verdict_of`, the rule every reader of a verdict uses).
+Nothing here reads or writes the store."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 from application.applied_rules import AppliedRules
 from geo.fix_integrity import ExifEvidence, FixVerdict
 from vision.shelf_verification import ShelfVerdict
-from visitproof.reasons import combined_status, status_for
+from visitproof.reasons import status_for
 from visitproof.records import Checkin, CheckinStatus, Verification
+from visitproof.verdicts import verdict_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,7 @@ def judgement_of(checkin: Checkin, shelf: ShelfVerdict, fix: FixVerdict,
             reasons=applied.missing_evidence, model_version=None,
             policy_version=f"rules-{applied.version}", verified_at=judged_at,
             rules_version=version, details={"required": list(applied.required_evidence)}))
-    return Judgement(status=combined_status(*(check.status for check in checks)),
+    return Judgement(status=verdict_of(checks).status,
                      photo_phash=shelf.perceptual_hash, verifications=tuple(checks))
 
 

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from phi.tables import PhiTables, frame
+from visitproof.reasons import ReasonCode
 from visitproof.records import CheckinStatus
 from visitproof.store import tables as t
 from visitproof.store.tables import UtcDateTime
@@ -114,7 +115,9 @@ def _uuid_text(values: pd.Series) -> pd.Series:
 
 def _failures(connection: Connection, tenant_id: str) -> pd.DataFrame:
     """(checkin_id, code) for each checker's latest verdict that failed (``UNSPECIFIED``
-    when such a verdict lists no reason), one row per distinct pair."""
+    when such a verdict lists no reason), one row per distinct pair: the failure codes of
+    :func:`visitproof.verdicts.checkin_verdict`, computed over columns (a test holds the
+    two equal on a simulated store)."""
     v = t.verifications.c
     verdicts = _read(connection, t.verifications, tenant_id,
                      [v.id, v.checkin_id, v.checker, v.status],
@@ -130,7 +133,7 @@ def _failures(connection: Connection, tenant_id: str) -> pd.DataFrame:
         decoded = json.loads(text) if isinstance(text, str) else text
         codes.extend((int(row_id), str(reason["code"])) for reason in decoded or ())
     coded = failing.merge(pd.DataFrame(codes, columns=["id", "code"]), on="id", how="left")
-    coded["code"] = coded["code"].fillna("UNSPECIFIED")
+    coded["code"] = coded["code"].fillna(ReasonCode.UNSPECIFIED.value)
     out = coded[["checkin_id", "code"]].drop_duplicates().reset_index(drop=True)
     out["checkin_id"] = _uuid_text(out["checkin_id"])
     return out

@@ -29,7 +29,6 @@ from visitproof.errors import InvalidInput
 from visitproof.records import (
     ActionOutcome,
     Checkin,
-    CheckinStatus,
     Contact,
     Customer,
     Lead,
@@ -37,6 +36,7 @@ from visitproof.records import (
     Rep,
     Team,
 )
+from visitproof.verdicts import checkin_verdict
 
 COLUMNS: Mapping[str, tuple[str, ...]] = {
     "reps": ("rep_id", "team_id", "region"),
@@ -142,18 +142,10 @@ def tables_from_records(*, reps: Iterable[Rep], teams: Iterable[Team] = (),
 
 def failure_codes(checkin: Checkin) -> list[str]:
     """Reason codes of each checker's latest verdict that is not ``verified`` (a verdict
-    with no reasons gives ``UNSPECIFIED``). Re-verification supersedes older verdicts."""
-    return failure_codes_of((v.status.value, tuple(r.code for r in v.reasons))
-                            for v in checkin.latest_verifications().values())
-
-
-def failure_codes_of(verdicts: Iterable[tuple[str, tuple[str, ...]]]) -> list[str]:
-    """Codes from ``(status, reason codes)`` verdicts, one per failing reason, sorted."""
-    codes: set[str] = set()
-    for status, reasons in verdicts:
-        if status != CheckinStatus.VERIFIED.value:
-            codes.update(reasons or ("UNSPECIFIED",))
-    return sorted(codes)
+    with no reasons gives ``UNSPECIFIED``): the failing part of the very verdict the API and
+    the pages show (:func:`visitproof.verdicts.checkin_verdict`). Re-verification supersedes
+    older verdicts."""
+    return list(checkin_verdict(checkin).failure_codes)
 
 
 def _checkin_row(checkin: Checkin) -> dict[str, Any]:
@@ -161,5 +153,5 @@ def _checkin_row(checkin: Checkin) -> dict[str, Any]:
     return {"checkin_id": str(checkin.id), "rep_id": checkin.rep_id,
             "customer_id": checkin.customer_id, "arrived_at": checkin.arrived_at,
             "departed_at": checkin.departed_at, "submitted_at": checkin.submitted_at,
-            "status": checkin.status.value, "due_at": action.due_at,
+            "status": checkin_verdict(checkin).status.value, "due_at": action.due_at,
             "action_kind": action.kind.value, "contact_id": action.contact_id}

@@ -36,6 +36,7 @@ from visitproof.records import (
     Verification,
 )
 from visitproof.values import non_finite_path
+from visitproof.verdicts import checkin_verdict
 
 
 def to_utc(value: datetime) -> datetime:
@@ -163,7 +164,8 @@ class FixVerdictPublic(BaseModel):
 
 class VerdictPublic(BaseModel):
     """The answer to an upload: the combined status (``rejected`` if any check rejects,
-    else ``needs_review`` if any asks for it, else ``verified``), every reason, and each
+    else ``needs_review`` if any asks for it, else ``verified``), every reason (at least one
+    unless ``verified``: :mod:`visitproof.verdicts`), and each
     check's details. ``shelf`` is the shelf check's JSON (``ShelfVerdict.as_json``).
     ``rules_version`` is the director's rule set that judged it (null: the tenant had
     none); its ``MANDATORY_EVIDENCE_MISSING`` reasons come after the shelf's and the fix's."""
@@ -177,15 +179,17 @@ class VerdictPublic(BaseModel):
 
     @classmethod
     def of(cls, checkin: Checkin) -> VerdictPublic:
-        """The verdict from the check-in's latest ``shelf``, ``fix`` and ``evidence``
-        verifications (re-verification may have added newer ones)."""
-        shelf, fix, evidence = (checkin.latest(c) for c in ("shelf", "fix", "evidence"))
-        reasons = [ReasonPublic(code=r.code, message=r.message)
-                   for v in (shelf, fix, evidence) if v is not None for r in v.reasons]
+        """The verdict from each checker's latest verification
+        (:func:`visitproof.verdicts.checkin_verdict`: the status and every reason from the
+        same checks; re-verification may have added newer ones). ``shelf`` and ``fix`` detail
+        the checks of those names."""
+        verdict = checkin_verdict(checkin)
+        shelf, fix = checkin.latest("shelf"), checkin.latest("fix")
+        reasons = [ReasonPublic(code=r.code, message=r.message) for r in verdict.reasons]
         shelf_json = _shelf_json(shelf) if shelf is not None else None
         version = shelf_json.get("rules_version") if shelf_json is not None else None
         return cls(
-            checkin_id=checkin.id, status=checkin.status, reasons=reasons,
+            checkin_id=checkin.id, status=verdict.status, reasons=reasons,
             rules_version=version if isinstance(version, int) else None,
             shelf=shelf_json,
             fix=None if fix is None else FixVerdictPublic(
@@ -217,7 +221,10 @@ class CheckinPublic(BaseModel):
 
     @classmethod
     def of(cls, checkin: Checkin) -> CheckinPublic:
+        """``status`` is the verdict's (its reasons explain it, never an empty list unless
+        ``verified``)."""
         fix, action = checkin.fix, checkin.next_action
+        verdict = VerdictPublic.of(checkin)
         return cls(
             id=checkin.id, rep_id=checkin.rep_id, customer_id=checkin.customer_id,
             arrived_at=checkin.arrived_at, departed_at=checkin.departed_at,
@@ -229,8 +236,7 @@ class CheckinPublic(BaseModel):
                                       contract_number=checkin.commitment.contract_number),
             next_action=NextActionBody(text=action.text, due_at=action.due_at,
                                        kind=action.kind, contact_id=action.contact_id),
-            photo_sha256=checkin.photo_sha256, status=checkin.status,
-            verdict=VerdictPublic.of(checkin))
+            photo_sha256=checkin.photo_sha256, status=verdict.status, verdict=verdict)
 
 
 class CheckinsPublic(BaseModel):

@@ -30,6 +30,7 @@ from visitproof.records import (
     Tier,
     TouchKind,
 )
+from visitproof.verdicts import checkin_verdict
 
 # FastAPI validates a JSON body as Python objects, where pydantic's strict mode would want
 # enum and UUID instances; lax mode is safe for these fields (it never turns numbers into
@@ -217,7 +218,8 @@ class ActionPublic(BaseModel):
     def of(cls, checkin: Checkin, outcome: ActionOutcome | None) -> ActionPublic:
         action = checkin.next_action
         return cls(checkin_id=checkin.id, rep_id=checkin.rep_id,
-                   customer_id=checkin.customer_id, checkin_status=checkin.status,
+                   customer_id=checkin.customer_id,
+                   checkin_status=checkin_verdict(checkin).status,
                    text=action.text, kind=action.kind, due_at=action.due_at,
                    contact_id=action.contact_id,
                    state=ActionState.OPEN if outcome is None else ActionState.DONE,

@@ -103,6 +103,9 @@ class ReasonCode(StrEnum):
     # --- rules and re-verification (application/) ---
     MANDATORY_EVIDENCE_MISSING = "MANDATORY_EVIDENCE_MISSING"
     PHOTO_MISSING_FROM_STORE = "PHOTO_MISSING_FROM_STORE"
+    # --- a check-in's verdict itself (visitproof.verdicts) ---
+    UNSPECIFIED = "UNSPECIFIED"
+    NOT_YET_JUDGED = "NOT_YET_JUDGED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +222,10 @@ REASONS: Mapping[ReasonCode, ReasonSpec] = MappingProxyType({
                                              "(rules version {version})"),
     C.PHOTO_MISSING_FROM_STORE: ReasonSpec(
         _V, "the photo of check-in {checkin} is missing from the photo store: {detail}"),
+    C.UNSPECIFIED: ReasonSpec(_V, "the {checker} check answered {status} without giving a "
+                              "reason"),
+    C.NOT_YET_JUDGED: ReasonSpec(_V, "no check has judged this check-in yet (status "
+                                 "{status})"),
 })
 
 
