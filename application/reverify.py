@@ -27,6 +27,16 @@ report which verdicts flipped.
 5. A check-in whose photo is missing from the photo store is not judged (no verdict is
    stored, the status stays): the report lists it as ``PHOTO_MISSING_FROM_STORE``, and a
    re-run after restoring the photo judges it.
+6. A dry run (``dry_run=True``) judges the same check-ins the same way and reports the
+   flips the real run would make, but writes nothing: no verification is stored, no status
+   moves, so no resume state is left either (the report says ``dry_run: true``). The
+   workers send the would-be verifications back instead of storing them, and the report is
+   computed over the check-ins with those appended in memory, by the same code as a real
+   run's.
+
+A check-in's status before and after is :func:`visitproof.verdicts.checkin_verdict`'s: each
+checker's latest verification counts, so a check the run does not repeat (the simulator's
+``photo_reuse``) still stands beside the run's.
 
 The flip report: check-ins whose status changed (old → new, reason codes gained and lost),
 counts by transition and by reason code of the new verdicts, written as ``flips.json`` and
@@ -57,15 +67,13 @@ from application.rule_book import RuleBook
 from application.settings import Settings
 from vision.detector import DetectorConfig, ShelfDetector
 from visitproof.errors import InvalidValue, NotFound
-from visitproof.reasons import combined_status
-from visitproof.records import Checkin, CheckinStatus, Verification
+from visitproof.records import Checkin, CheckinStatus, Reason, Verification
 from visitproof.store import Checkins, Database, PhotoStore, ReferenceData, Store, open_database
 from visitproof.values import utc_now
+from visitproof.verdicts import CheckinVerdict, checkin_verdict, verdict_of
 
 RUN_TAG = "reverify_run"
 PHOTO_MISSING = "PHOTO_MISSING_FROM_STORE"
-
-_CHECKERS = ("shelf", "fix", "evidence")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +91,7 @@ class ReverifyJob:
     fix_history: timedelta
     rules_version: int | None
     judged_at: datetime
+    dry_run: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +126,12 @@ class FlipReport:
     judged_in_run: int
     by_transition: dict[str, int] = field(default_factory=dict)
     by_reason: dict[str, int] = field(default_factory=dict)
+    dry_run: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "run_id": self.run_id, "tenant": self.tenant_id, "since": self.since.isoformat(),
+            "run_id": self.run_id, "dry_run": self.dry_run, "tenant": self.tenant_id,
+            "since": self.since.isoformat(),
             "until": self.until.isoformat(), "rules_version": self.rules_version,
             "model": self.model, "checkins_in_window": self.in_window,
             "judged_in_run": self.judged_in_run, "judged_now": self.judged_now,
@@ -155,7 +166,8 @@ class FlipReport:
 class JudgeBatch:
     """The ``map_batches`` worker: one detector and intake per worker, a batch of check-in
     ids in, one outcome per id out (``judged``, ``already_done``, ``photo_missing``,
-    ``gone``)."""
+    ``gone``). A judged one's message is its new status, or in a dry run the would-be
+    verifications as JSON (nothing stored)."""
 
     def __init__(self, job: ReverifyJob) -> None:
         self.job = job
@@ -192,21 +204,26 @@ class JudgeBatch:
             # Judged on a read connection; the write below is short (SQLite has one writer).
             judgement = self.intake.judge_stored(store, checkin, photo, self.rules,
                                                  judged_at=job.judged_at)
-        tag = {RUN_TAG: job.run_id, "previous_status": checkin.status.value}
-        tagged = [replace(v, details={**v.details, **tag}) for v in judgement.verifications]
+        tagged = tagged_checks(judgement.verifications, job.run_id, checkin.status)
+        if job.dry_run:
+            return checkin_id, "judged", encode_checks(tagged)
+        status = checkin_verdict(replace(
+            checkin, verifications=(*checkin.verifications, *tagged))).status
         with self.database.begin() as connection:
             Checkins(connection, job.tenant_id).add_verifications(
-                tagged, update_status=(checkin.id, judgement.status))
-        return checkin_id, "judged", judgement.status.value
+                tagged, update_status=(checkin.id, status))
+        return checkin_id, "judged", status.value
 
 
 def reverify(settings: Settings, *, since: date, until: date, model: Path | None = None,
              rules_version: int | None = None, ray_address: str | None = None,
              run_id: str | None = None, limit: int | None = None, workers: int = 1,
              cpus_per_worker: float = 1.0, batch_size: int = 8,
-             progress: Callable[[int, int], None] | None = None) -> FlipReport:
+             progress: Callable[[int, int], None] | None = None,
+             dry_run: bool = False) -> FlipReport:
     """Judge the window's check-ins again (module docstring) and report the flips.
     ``limit`` judges at most that many this time (a sample; re-run to finish).
+    ``dry_run`` reports the flips without storing anything (point 6).
     ``progress(done, total)`` is called as batches finish. Ray is started locally unless
     it already runs in this process or ``ray_address`` names a cluster."""
     if until < since:
@@ -228,7 +245,7 @@ def reverify(settings: Settings, *, since: date, until: date, model: Path | None
             model=model_path, embedder=settings.resolved_embedder_model,
             threads=settings.detector_threads,
             fix_history=timedelta(days=settings.fix_history_days),
-            rules_version=rules_version, judged_at=utc_now())
+            rules_version=rules_version, judged_at=utc_now(), dry_run=dry_run)
         with database.connect() as connection:
             stored = Checkins(connection, tenant_id).find(departed_from=window[0],
                                                           departed_until=window[1])
@@ -238,9 +255,12 @@ def reverify(settings: Settings, *, since: date, until: date, model: Path | None
         outcomes = _run_on_ray(job, to_do, ray_address=ray_address, workers=workers,
                                cpus_per_worker=cpus_per_worker, batch_size=batch_size,
                                progress=progress) if to_do else []
-        with database.connect() as connection:
-            after = Checkins(connection, tenant_id).find(departed_from=window[0],
-                                                         departed_until=window[1])
+        if dry_run:
+            after = would_be(stored, outcomes)
+        else:
+            with database.connect() as connection:
+                after = Checkins(connection, tenant_id).find(departed_from=window[0],
+                                                             departed_until=window[1])
     finally:
         database.dispose()
     already_done = sum(1 for c in stored if _run_checks(c, run_id))
@@ -260,11 +280,12 @@ def flip_report(checkins: Sequence[Checkin], job: ReverifyJob, *, since: date, u
         if split is None:
             continue
         judged += 1
-        old, new, previous = split
-        status = combined_status(*(v.status for v in new))
+        old, previous = split
+        new = checkin_verdict(checkin)
+        status = new.status
         if status is previous:
             continue
-        old_codes, new_codes = _codes(old), _codes(new)
+        old_codes, new_codes = _codes(old.reasons), _codes(new.reasons)
         by_reason.update(new_codes)
         flips.append(Flip(checkin_id=checkin.id, rep_id=checkin.rep_id,
                           customer_id=checkin.customer_id, departed_at=checkin.departed_at,
@@ -280,7 +301,57 @@ def flip_report(checkins: Sequence[Checkin], job: ReverifyJob, *, since: date, u
         judged_now=sum(1 for _, outcome, _ in outcomes if outcome == "judged"),
         already_done=already_done, photo_missing=missing, flips=tuple(flips),
         judged_in_run=judged, by_transition=dict(sorted(transitions.items())),
-        by_reason=dict(by_reason.most_common()))
+        by_reason=dict(by_reason.most_common()), dry_run=job.dry_run)
+
+
+def tagged_checks(verifications: Iterable[Verification], run_id: str,
+                  previous: CheckinStatus) -> list[Verification]:
+    """``verifications`` tagged with the run (``reverify_run``) and the status before it."""
+    tag = {RUN_TAG: run_id, "previous_status": previous.value}
+    return [replace(v, details={**v.details, **tag}) for v in verifications]
+
+
+def encode_checks(verifications: Sequence[Verification]) -> str:
+    """Would-be verifications as JSON, for a dry run's worker to send back (Ray batches
+    carry strings); :func:`decode_checks` reads them."""
+    return json.dumps([{"checkin_id": str(v.checkin_id), "checker": v.checker,
+                        "status": v.status.value,
+                        "reasons": [{"code": r.code, "message": r.message} for r in v.reasons],
+                        "model_version": v.model_version, "policy_version": v.policy_version,
+                        "verified_at": v.verified_at.isoformat(),
+                        "rules_version": v.rules_version,
+                        "details": {RUN_TAG: v.details.get(RUN_TAG),
+                                    "previous_status": v.details.get("previous_status")}}
+                       for v in verifications])
+
+
+def decode_checks(text: str) -> list[Verification]:
+    """The verifications :func:`encode_checks` wrote (``details`` keeps only the run tag)."""
+    return [Verification(checkin_id=UUID(item["checkin_id"]), checker=item["checker"],
+                         status=CheckinStatus(item["status"]),
+                         reasons=tuple(Reason(code=r["code"], message=r["message"])
+                                       for r in item["reasons"]),
+                         model_version=item["model_version"],
+                         policy_version=item["policy_version"],
+                         verified_at=datetime.fromisoformat(item["verified_at"]),
+                         rules_version=item["rules_version"], details=item["details"])
+            for item in json.loads(text)]
+
+
+def would_be(checkins: Sequence[Checkin], outcomes: Sequence[tuple[str, str, str]]
+             ) -> list[Checkin]:
+    """``checkins`` as a real run would have left them: each judged one with the dry run's
+    would-be verifications appended and its status moved (in memory only)."""
+    judged = {UUID(checkin_id): decode_checks(message)
+              for checkin_id, outcome, message in outcomes if outcome == "judged"}
+    out = []
+    for checkin in checkins:
+        extra = judged.get(checkin.id)
+        if extra:
+            checkin = replace(checkin, verifications=(*checkin.verifications, *extra))
+            checkin = replace(checkin, status=checkin_verdict(checkin).status)
+        out.append(checkin)
+    return out
 
 
 def default_run_id(since: date, until: date, rules_version: int | None, model: Path) -> str:
@@ -348,19 +419,17 @@ def _run_checks(checkin: Checkin, run_id: str) -> list[Verification]:
 
 
 def _old_and_new(checkin: Checkin, run_id: str
-                 ) -> tuple[list[Verification], list[Verification], CheckinStatus] | None:
-    """(the latest verification per checker before the run, the run's, the status before
-    the run); None when the run hasn't judged the check-in."""
+                 ) -> tuple[CheckinVerdict, CheckinStatus] | None:
+    """(the verdict before the run, the status before the run); None when the run hasn't
+    judged the check-in."""
     run = _run_checks(checkin, run_id)
     if not run:
         return None
     first = next(i for i, v in enumerate(checkin.verifications) if v.details.get(RUN_TAG)
                  == run_id)
-    before = replace(checkin, verifications=checkin.verifications[:first])
     previous = CheckinStatus(str(run[0].details.get("previous_status", checkin.status)))
-    return ([v for checker, v in before.latest_verifications().items() if checker in _CHECKERS],
-            run, previous)
+    return verdict_of(checkin.verifications[:first], stored_status=previous), previous
 
 
-def _codes(verifications: Iterable[Verification]) -> list[str]:
-    return list(dict.fromkeys(r.code for v in verifications for r in v.reasons))
+def _codes(reasons: Iterable[Reason]) -> list[str]:
+    return list(dict.fromkeys(r.code for r in reasons))

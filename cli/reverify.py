@@ -6,12 +6,15 @@
 
 Prints a progress bar, then the flip report as a table; writes it as ``flips.json`` and
 ``flips.csv`` under ``DATA_DIR/reverify/RUN_ID/``. Running the same command again resumes
-an interrupted run. What is stored, and that check-in statuses move to the new verdicts,
-is described in :mod:`application.reverify`.
+an interrupted run. ``--dry-run`` prints the same flip report and writes nothing at all: no
+verification, no status change, no resume state, no report file (``--json`` prints the
+report as JSON instead of tables, with ``"dry_run": true``). What is stored, and that
+check-in statuses move to the new verdicts, is described in :mod:`application.reverify`.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +26,9 @@ from rich.table import Table
 
 from cli.options import DataDirOption, TenantOption, settings_for
 from visitproof.errors import InvalidValue
+
+DRY_RUN_NOTE = ("nothing was stored: no verification written, no status changed, no resume "
+                "state, no report file; the flips below are what a real run would make")
 
 
 def register(app: typer.Typer) -> None:
@@ -58,14 +64,19 @@ def reverify_command(
         "--limit", help="Judge at most this many check-ins now (re-run to finish).",
         show_default=False, min=1)] = None,
     workers: Annotated[int, typer.Option(help="Parallel judging workers.", min=1)] = 1,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Report the flips a run would make; store and write nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     data_dir: DataDirOption = None,
     tenant: TenantOption = None,
 ) -> None:
-    """Judge the check-ins of a period again with a model and rules version; report flips."""
+    """Judge the check-ins of a period again with a model and rules version; report flips
+    (``--dry-run``: only report them)."""
     from application.reverify import reverify  # Ray and the model load only for this command
 
     settings = settings_for(data_dir, tenant)
-    console = Console()
+    console = Console(stderr=as_json)
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeRemainingColumn(), console=console,
                   transient=True) as bar:
@@ -76,8 +87,15 @@ def reverify_command(
 
         report = reverify(settings, since=_day(since, "since"), until=_day(until, "until"),
                           model=model, rules_version=rules, ray_address=ray_address,
-                          run_id=run_id, limit=limit, workers=workers, progress=advance)
-    json_path, csv_path = report.write(settings.data_dir / "reverify" / report.run_id)
+                          run_id=run_id, limit=limit, workers=workers, progress=advance,
+                          dry_run=dry_run)
+    if as_json:
+        if not dry_run:
+            report.write(settings.data_dir / "reverify" / report.run_id)
+        typer.echo(json.dumps(report.as_json(), indent=2))
+        return
+    if dry_run:
+        console.print(f"[bold]dry run[/]: {DRY_RUN_NOTE}")
     console.print(f"run {report.run_id}: {report.in_window} check-ins in the window, "
                   f"{report.judged_now} judged now, {report.already_done} already done, "
                   f"{len(report.photo_missing)} photos missing, {len(report.flips)} flipped "
@@ -101,6 +119,11 @@ def reverify_command(
         console.print(counts)
     for checkin_id, message in report.photo_missing:
         console.print(f"[yellow]PHOTO_MISSING_FROM_STORE[/] {checkin_id}: {message}")
+    if dry_run:
+        console.print(f"[bold]dry run[/]: {len(report.flips)} would flip; run without "
+                      "--dry-run to store them")
+        return
+    json_path, csv_path = report.write(settings.data_dir / "reverify" / report.run_id)
     console.print(f"report: {json_path} and {csv_path}")
 
 

@@ -1,4 +1,11 @@
-"""``visitproof tokens create`` and ``visitproof serve``: running the HTTP API.
+"""``visitproof tokens create / list / revoke`` and ``visitproof serve``: running the HTTP
+API.
+
+``tokens list`` shows each token's id, its first characters, user, role, team, creation,
+expiry and whether it is revoked (``--json`` for a script), never the secret.
+``tokens revoke ID`` revokes one at once (the next request with it gets 401); revoking a
+revoked token changes nothing and says so; an id the tenant lacks exits 2
+(``UNKNOWN_TOKEN``).
 
 ``serve`` hosts the FastAPI app on Ray Serve, the detector as its own batched deployment
 (:mod:`serving.ray_app`): a local Ray is started, in Serve's high-throughput mode
@@ -17,8 +24,9 @@ a firewall should keep them closed to the outside.
 from __future__ import annotations
 
 import ipaddress
+import json
 import signal
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -31,7 +39,7 @@ from cli.options import (
     open_current_store,
     settings_for,
 )
-from visitproof.errors import InvalidInput
+from visitproof.errors import InvalidInput, InvalidValue
 from visitproof.values import utc_now
 
 tokens_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
@@ -62,6 +70,67 @@ def create_token(
         token = issue_token(database, tenant_id=settings.tenant, user_id=user, role=role,
                             team_id=team, expires_at=expires_at, now=now)
     typer.echo(token)
+
+
+@tokens_app.command("list")
+def list_tokens_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    data_dir: DataDirOption = None,
+    tenant: TenantOption = None,
+) -> None:
+    """List the tenant's tokens (id, prefix, user, role, team, created, expires, revoked);
+    never the secret."""
+    from serving.auth import list_tokens
+
+    settings = settings_for(data_dir, tenant)
+    now = utc_now()
+    with current_store(settings) as database:
+        tokens = list_tokens(database, settings.tenant)
+    if as_json:
+        typer.echo(json.dumps({"tenant": settings.tenant,
+                               "tokens": [t.as_json(now) for t in tokens]}, indent=2))
+        return
+    if not tokens:
+        typer.echo(f"tenant {settings.tenant!r} has no tokens; create one with "
+                   "`visitproof tokens create`")
+        return
+    rows = [(str(t.id), f"{t.prefix}…", t.user_id, t.role.value, t.team_id or "-",
+             _minute(t.created_at), _minute(t.expires_at) if t.expires_at else "never",
+             "yes" if t.revoked else "no", t.state(now)) for t in tokens]
+    header = ("id", "prefix", "user", "role", "team", "created (UTC)", "expires (UTC)",
+              "revoked", "state")
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    for row in (header, *rows):
+        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths,
+                                                                       strict=True)).rstrip())
+
+
+@tokens_app.command("revoke")
+def revoke_token_command(
+    token_id: Annotated[str, typer.Argument(metavar="ID",
+                                            help="The token's id (`visitproof tokens list`).")],
+    data_dir: DataDirOption = None,
+    tenant: TenantOption = None,
+) -> None:
+    """Revoke a token now: the next request with it gets 401. Revoking twice is harmless."""
+    from serving.auth import revoke_token
+
+    try:
+        number = int(token_id)
+    except ValueError:
+        raise InvalidValue("ID", f"expected a token id (a whole number from `visitproof "
+                           f"tokens list`), got {token_id!r}", code="BAD_TOKEN_ID") from None
+    settings = settings_for(data_dir, tenant)
+    with current_store(settings) as database:
+        changed = revoke_token(database, settings.tenant, number)
+    if changed:
+        typer.echo(f"revoked token {number}: requests with it now get 401")
+    else:
+        typer.echo(f"token {number} was already revoked: nothing changed")
+
+
+def _minute(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}"
 
 
 def serve(

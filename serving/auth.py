@@ -3,7 +3,9 @@
 Bearer tokens are ``secrets.token_urlsafe(32)`` strings, printed once by
 ``visitproof tokens create``; the store keeps only their SHA-256 (and the first characters,
 for telling tokens apart in listings). A token carries the tenant, the user, the role and,
-for a manager, the team.
+for a manager, the team. ``visitproof tokens list`` shows them (:func:`list_tokens`, never
+the secret) and ``visitproof tokens revoke ID`` revokes one (:func:`revoke_token`): every
+request looks its token up, so a revoked token gets 401 from the next request on.
 
 Scope rules (every query is also limited to the token's tenant):
 
@@ -23,7 +25,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends
@@ -92,6 +94,72 @@ def issue_token(database: Database, *, tenant_id: str, user_id: str, role: Role 
             "team_id": team_id, "created_at": created_at, "expires_at": expires_at,
             "revoked": False}])
     return token
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """One stored token as an operator sees it: its id and first characters, never the
+    secret (only its hash is stored anyway)."""
+
+    id: int
+    prefix: str
+    user_id: str
+    role: Role
+    team_id: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked: bool
+
+    def state(self, now: datetime) -> str:
+        """``revoked``, ``expired`` or ``active`` at ``now``."""
+        if self.revoked:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
+
+    def as_json(self, now: datetime) -> dict[str, Any]:
+        return {"id": self.id, "prefix": self.prefix, "user": self.user_id,
+                "role": self.role.value, "team": self.team_id,
+                "created_at": self.created_at.isoformat(),
+                "expires_at": None if self.expires_at is None else self.expires_at.isoformat(),
+                "revoked": self.revoked, "state": self.state(now)}
+
+
+def list_tokens(database: Database, tenant_id: str) -> list[TokenInfo]:
+    """Every token of ``tenant_id``, oldest first (revoked and expired ones included)."""
+    require_identifier(tenant_id, "tenant")
+    c = api_tokens.c
+    with database.connect() as connection:
+        rows = connection.execute(
+            sa.select(c.id, c.prefix, c.user_id, c.role, c.team_id, c.created_at,
+                      c.expires_at, c.revoked)
+            .where(c.tenant_id == tenant_id).order_by(c.id)).mappings().all()
+    return [TokenInfo(id=row["id"], prefix=row["prefix"], user_id=row["user_id"],
+                      role=Role(row["role"]), team_id=row["team_id"],
+                      created_at=row["created_at"], expires_at=row["expires_at"],
+                      revoked=bool(row["revoked"])) for row in rows]
+
+
+def revoke_token(database: Database, tenant_id: str, token_id: int) -> bool:
+    """Revoke token ``token_id`` of ``tenant_id``: True if this call revoked it, False if it
+    already was (nothing changes: revoking is idempotent). :class:`NotFound`
+    (``UNKNOWN_TOKEN``) when the tenant has no such token."""
+    require_identifier(tenant_id, "tenant")
+    c = api_tokens.c
+    with database.begin() as connection:
+        revoked = connection.execute(
+            sa.select(c.revoked).where(c.tenant_id == tenant_id, c.id == token_id)
+        ).scalar_one_or_none()
+        if revoked is None:
+            raise NotFound(f"tenant {tenant_id!r} has no token {token_id}; see "
+                           "`visitproof tokens list`", code="UNKNOWN_TOKEN")
+        if revoked:
+            return False
+        connection.execute(sa.update(api_tokens).where(c.tenant_id == tenant_id,
+                                                       c.id == token_id)
+                           .values(revoked=True))
+    return True
 
 
 def authenticate(database: Database, token: str, now: datetime) -> User:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -28,7 +29,7 @@ from tests.builders import HANGZHOU, TENANT, make_checkin, make_fix, make_upload
 from visitproof.errors import InvalidValue, NotFound
 from visitproof.records import CheckinStatus, Verification
 from visitproof.store import PhotoStore, Store
-from visitproof.store.tables import verifications
+from visitproof.store.tables import metadata, verifications
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -211,3 +212,77 @@ def test_bad_options_are_refused_before_anything_runs(
 def test_an_empty_window_reports_nothing(api: Api) -> None:
     report = reverify(settings_of(api), since=date(2020, 1, 1), until=date(2020, 1, 31))
     assert (report.in_window, report.judged_now, report.flips) == (0, 0, ())
+
+
+def store_snapshot(api: Api) -> tuple[bytes, dict[str, list[tuple[Any, ...]]]]:
+    """The database image, byte for byte (its pages as SQLite serialises them, the WAL
+    applied), and every row of every table in key order. Read through SQLite itself: opening
+    the file any other way would drop this process's SQLite locks on it."""
+    with api.database.connect() as connection:
+        rows = {table.name: [tuple(row) for row in connection.execute(
+                    sa.select(table).order_by(*table.primary_key.columns))]
+                for table in metadata.sorted_tables}
+    image = sqlite3.connect(str(api.database.engine.url.database))
+    try:
+        return image.serialize(), rows
+    finally:
+        image.close()
+
+
+def test_a_dry_run_writes_nothing_and_reports_the_flips_a_real_run_makes(
+        make_api: Callable[..., Api]) -> None:
+    api = make_api()
+    imported_verified_checkin(api)
+    uploads(api, 2, first_seed=80)
+    lost_photo = uploads(api, 1, first_seed=85)[0]
+    with api.database.connect() as connection:
+        lost = Store(connection, TENANT).checkins.get(lost_photo)
+    assert lost is not None
+    PhotoStore(api.photos_dir).path_for(lost.photo_sha256).unlink()
+    assert api.client.post("/v1/rules", json={"evidence": {"supermarket": ["contract_number"]},
+                                               "base_version": 0},
+                           headers=api.auth("director")).status_code == 201
+    before = store_snapshot(api)
+
+    dry = run(api, dry_run=True)
+    assert dry.dry_run
+    assert dry.as_json()["dry_run"] is True
+    assert (dry.judged_now, len(dry.photo_missing), dry.judged_in_run) == (3, 1, 3)
+    assert dry.flips  # something to compare
+    after_dry = store_snapshot(api)
+    assert after_dry[1] == before[1]  # row for row: no verification, no status moved
+    assert after_dry[0] == before[0]  # byte for byte
+    assert not (api.photos_dir.parent / "reverify").exists()  # no report, no resume state
+
+    real = run(api)
+    assert not real.dry_run
+    assert (real.run_id, real.already_done) == (dry.run_id, 0)  # nothing to resume from
+    assert real.flips == dry.flips
+    assert (real.by_transition, real.by_reason, real.photo_missing, real.judged_in_run) == \
+        (dry.by_transition, dry.by_reason, dry.photo_missing, dry.judged_in_run)
+    assert {k: v for k, v in real.as_json().items() if k != "dry_run"} == \
+        {k: v for k, v in dry.as_json().items() if k != "dry_run"}
+
+
+def test_the_command_says_a_dry_run_stored_nothing(make_api: Callable[..., Api]) -> None:
+    api = make_api()
+    imported = imported_verified_checkin(api)
+    assert api.client.post("/v1/rules", json={"evidence": {"supermarket": ["device_clock"]},
+                                               "base_version": 0},
+                           headers=api.auth("director")).status_code == 201
+    data_dir = api.photos_dir.parent
+    command = ["reverify", "--since", WINDOW["since"].isoformat(), "--until",
+               WINDOW["until"].isoformat(), "--run-id", "try-first", "--dry-run",
+               "--data-dir", str(data_dir), "--tenant", TENANT]
+    before = store_snapshot(api)
+    printed = CliRunner().invoke(cli, command)
+    assert printed.exit_code == 0, printed.output
+    for said in ("dry run", "nothing was stored", "1 flipped", "1 would flip"):
+        assert said in printed.output
+    as_json = CliRunner().invoke(cli, [*command, "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    report = json.loads(as_json.stdout)
+    assert report["dry_run"] is True
+    assert [f["checkin_id"] for f in report["flips"]] == [str(imported)]
+    assert store_snapshot(api) == before
+    assert not (data_dir / "reverify").exists()

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from serving.auth import Role, issue_token
+from serving.auth import Role, issue_token, list_tokens, revoke_token
 from tests.api_harness import Api, shelf_photo
 from tests.builders import TENANT, make_upload_meta
 from visitproof.errors import InvalidValue, NotFound
@@ -69,8 +69,15 @@ def test_requests_without_a_valid_token_are_unauthenticated(
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
-@pytest.mark.parametrize("make_token", [_expired_token, _revoked_token],
-                         ids=["expired", "revoked"])
+def _revoked_by_id(database: Database) -> str:
+    token = issue_token(database, tenant_id=TENANT, user_id="r1", role=Role.REP)
+    [listed] = [t for t in list_tokens(database, TENANT) if t.prefix == token[:8]]
+    assert revoke_token(database, TENANT, listed.id) is True
+    return token
+
+
+@pytest.mark.parametrize("make_token", [_expired_token, _revoked_token, _revoked_by_id],
+                         ids=["expired", "revoked", "revoked by id"])
 def test_expired_and_revoked_tokens_are_unauthenticated(api: Api, make_token: object) -> None:
     token = make_token(api.database)  # type: ignore[operator]
     response = api.client.get("/v1/checkins", headers={"Authorization": f"Bearer {token}"})
@@ -191,3 +198,19 @@ def test_issuing_a_token_checks_its_fields(database: Database, kwargs: dict[str,
     with pytest.raises(error) as raised:
         issue_token(database, **kwargs)  # type: ignore[arg-type]
     assert raised.value.code == code  # type: ignore[attr-defined]
+
+
+def test_revoking_is_idempotent_per_tenant_and_lists_never_show_the_secret(
+        api: Api) -> None:
+    now = datetime.now(UTC)
+    tokens = list_tokens(api.database, TENANT)
+    assert {t.prefix for t in tokens} >= {api.tokens["rep"][:8], api.tokens["manager"][:8]}
+    assert all(api.tokens["rep"] not in str(t.as_json(now)) for t in tokens)
+    first = tokens[0]
+    assert first.state(now) == "active"
+    assert revoke_token(api.database, TENANT, first.id) is True
+    assert revoke_token(api.database, TENANT, first.id) is False  # already: nothing changes
+    assert list_tokens(api.database, TENANT)[0].state(now) == "revoked"
+    with pytest.raises(NotFound) as unknown:
+        revoke_token(api.database, "globex", first.id)  # another tenant's id is unknown
+    assert unknown.value.code == "UNKNOWN_TOKEN"
