@@ -27,6 +27,7 @@ from application.checkin_intake import CheckinIntake, IntakePolicies
 from application.product_references import load_embedder
 from application.settings import Settings
 from serving.access_log import redact_access_log
+from serving.api_docs import install_api_docs
 from serving.errors import install_error_handlers
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.query_params import reject_unknown_query
@@ -88,7 +89,9 @@ def create_app(settings: Settings, *,
         version="0.1.0",
         lifespan=lifespan,
         dependencies=[Depends(reject_unknown_query)],
+        docs_url=None, redoc_url=None,  # serving.api_docs: the same pages without a CDN
     )
+    install_api_docs(app)
     install_error_handlers(app)
     close_after_unexpected_errors(app)
     limits = rate_limits(settings.rate_limit_per_minute, settings.rate_limit_burst,
