@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export VISITPROOF_DATA_DIR ?= ./var
 export YOLO_OFFLINE := 1
 
-.PHONY: run demo test lint layers typecheck pytest clean verify-reliability
+.PHONY: run demo test lint layers typecheck pytest browser clean verify-reliability
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,8 +58,20 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy visitproof vision geo phi application simulation serving cli
 
-pytest: $(VENV)/.installed-test
+pytest: $(VENV)/.installed-test browser
 	$(BIN)/pytest -q
+
+# Debian's Chromium and its driver for the browser tests, installed where missing (as root,
+# or through sudo); where neither works the browser tests say so and skip.
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		echo "installing Debian's chromium and chromium-driver for the browser tests"; \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium \
+			chromium-driver fonts-dejavu-core >/dev/null || \
+		echo "could not install chromium: the browser tests will skip"; \
+	fi
 
 # The import contracts in .importlinter: edges -> application -> domain -> kernel, no cycles.
 layers: $(VENV)/.installed-test
