@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     large_uploads_at_once: int = Field(
         default=2, ge=1, le=64, description="Request bodies over 8 MiB read at once per API "
         "process (per ingress replica); another waits up to 15 s, then 503 SERVER_BUSY.")
+    map_tile_url: str | None = Field(
+        default=None, description="XYZ tile URL behind the overlap map (for example "
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png, whose usage policy applies); unset: "
+        "no remote tiles, a plain background, so the pages make no request to another host.")
     fix_history_days: float = Field(
         default=7.0, gt=0, le=90,
         description="How far back (days) a rep's earlier fixes are loaded as history for "
@@ -110,6 +114,19 @@ class Settings(BaseSettings):
         if not value or not all(c.isalnum() or c in "._-" for c in value) or value[0] == ".":
             raise ValueError("must be a model name like product-embedder-0.1.0 (letters, "
                              f"digits, '.', '_', '-'), got {value!r}")
+        return value
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _tile_template(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith(("https://", "http://")) or not all(
+                part in value for part in ("{z}", "{x}", "{y}")):
+            raise ValueError("must be an http(s) URL with {z}, {x} and {y}, like "
+                             "https://tile.openstreetmap.org/{z}/{x}/{y}.png, got "
+                             f"{value!r}")
         return value
 
     @field_validator("timezone")

@@ -57,9 +57,10 @@ def overlap(
                                               help="Days untouched = coverage gap.")] = 21,
     now: Annotated[str | None, typer.Option(
         "--now", help="Judge coverage at this ISO 8601 instant with offset.")] = None,
-    tiles: Annotated[str, typer.Option(
-        "--tiles", help="XYZ tile URL for the page, or 'none' for a plain background.")
-    ] = OSM_TILES,
+    tiles: Annotated[str | None, typer.Option(
+        "--tiles", help="XYZ tile URL for the page (e.g. " + OSM_TILES + "), or 'none' for "
+        "a plain background. Default: VISITPROOF_MAP_TILE_URL, else none.",
+        show_default=False)] = None,
     outputs: Annotated[Path | None, typer.Option(
         "--outputs", help="Also write GeoJSON, matrix JSON/CSV and GeoParquet here.")] = None,
     data_dir: DataDirOption = None, tenant: TenantOption = None,
@@ -77,7 +78,9 @@ def overlap(
         reports = overlap_reports(connection, settings.tenant, first=first, last=last,
                                   policy=policy, now=judged_at, weekly=True, ranking=ranked)
     if out is not None:
-        options = MapOptions(tile_url=None if tiles.lower() == "none" else tiles)
+        chosen = settings.map_tile_url if tiles is None else tiles
+        options = MapOptions(tile_url=None if chosen is None or chosen.lower() == "none"
+                             else chosen)
         write_overlap_map(reports, out, options)
         typer.echo(f"wrote {out} ({_summary(reports[0])})", err=True)
     if outputs is not None:

@@ -2,8 +2,9 @@
 
 Leaflet 1.9.4 (BSD-2-Clause, vendored in ``geo/map_assets/`` with its licence) and the page's
 own script and style are inlined, so no CDN is contacted. Map tiles are the one optional
-network use: ``tile_url`` (default OpenStreetMap) or None for none; when tiles fail to load
-the page falls back to a plain background and says so.
+network use, and only when asked for: ``tile_url`` (an XYZ template such as
+:data:`OSM_TILES`; default None, a plain background); when tiles fail to load the page falls
+back to a plain background and says so.
 
 The page shows, per period (a selector): each rep's footprint in its own colour, the pairwise
 overlap areas highlighted in dashed red, neglected (orange) and never-touched (black)
@@ -49,7 +50,7 @@ class MapOptions:
     ``max_table_rows``: overlap table rows shown per selection."""
 
     title: str = "Territory overlap"
-    tile_url: str | None = OSM_TILES
+    tile_url: str | None = None
     tile_attribution: str = OSM_ATTRIBUTION
     simplify_m: float = 15.0
     max_table_rows: int = 200

@@ -14,6 +14,14 @@ stable code of the API. The figures come from the same functions as the API
 
 The drill-down's photo is served at ``/manager/checkins/{id}/photo`` under the cookie by the
 very handler of ``GET /v1/checkins/{id}/photo`` (an ``<img>`` can't send a bearer header).
+
+Reviews: ``/manager/reviews`` is the queue of ``GET /v1/reviews``; the drill-down of a
+``needs_review`` check-in carries an approve/reject form with a required note, posted to
+``/manager/checkins/{id}/review`` and decided by the very code of
+``POST /v1/checkins/{id}/review`` (a rep is refused, a manager decides their team's only).
+The form carries the session's form token (:mod:`serving.form_token`): a post without it
+is 403 ``CSRF_REJECTED`` before anything is read or written. A decision answers 303 back to
+the drill-down (so a reload doesn't post twice); a second decision is a 409 page.
 """
 
 from __future__ import annotations
@@ -23,23 +31,26 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Cookie, Depends, Query, Request, Response
+from fastapi import APIRouter, Cookie, Depends, Form, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
-from geo.overlap_map import OSM_TILES, MapOptions, overlap_map_html
+from application.review import NOTE_MAX_LENGTH, ReviewDecision
+from geo.overlap_map import MapOptions, overlap_map_html
 from geo.territory_overlap import OverlapPolicy
 from phi.periods import FIRST_DAY
 from phi.report_html import report_to_html
-from serving.auth import Role, User, authenticate, require_role
+from serving.auth import REVIEWER_ROLES, Role, User, authenticate, require_role
 from serving.errors import ApiError, Unauthenticated, validation_details
+from serving.form_token import FORM_FIELD, form_token, require_form_token
 from serving.pages.checkin_pages import checkin_page, checkins_page
 from serving.pages.layout import error_page, page
+from serving.pages.review_pages import review_form, review_queue_page
 from serving.query_params import Offset
-from serving.routes import checkins, reports
+from serving.routes import checkins, reports, reviews
 from serving.runtime import RuntimeDep
-from visitproof.errors import InvalidInput, NotFound, StoreError
+from visitproof.errors import Conflict, InvalidInput, NotFound, StoreError
 from visitproof.records import CheckinStatus
 from visitproof.values import utc_now
 
@@ -78,6 +89,8 @@ def html_error(error: Exception) -> HTMLResponse | None:
             headers = {"WWW-Authenticate": "Bearer"}
     elif isinstance(error, NotFound):
         status, code, message = 404, "NOT_FOUND", error.message
+    elif isinstance(error, Conflict):
+        status, code, message = 409, error.code, error.message
     elif isinstance(error, InvalidInput):
         status, code, message = 422, error.code, error.message
     elif isinstance(error, RequestValidationError):
@@ -179,11 +192,64 @@ def checkins_list(
 
 
 @router.get("/manager/checkins/{checkin_id}", response_class=HTMLResponse)
-def checkin_detail(checkin_id: UUID, user: PageUser, runtime: RuntimeDep) -> HTMLResponse:
-    """One check-in: fields, each check's verdict with reasons, the annotated photo."""
+def checkin_detail(checkin_id: UUID, user: PageUser, runtime: RuntimeDep,
+                   token: Annotated[str, Cookie(alias=COOKIE)] = "") -> HTMLResponse:
+    """One check-in: fields, each check's verdict with reasons, the annotated photo, and
+    for a ``needs_review`` one the approve/reject form."""
     checkin = checkins.get_checkin(checkin_id, user, runtime)
     _, timezone = reports.local_today(runtime, user)
-    return HTMLResponse(checkin_page(checkin, timezone=timezone))
+    form = review_form(checkin.id, form_token(token)) if (
+        checkin.status is CheckinStatus.NEEDS_REVIEW and user.role in REVIEWER_ROLES) else ""
+    return HTMLResponse(checkin_page(checkin, timezone=timezone, review_form=form))
+
+
+def form_session(user: PageUser,
+                 token: Annotated[str, Cookie(alias=COOKIE)] = "",
+                 sent: Annotated[str | None, Form(alias=FORM_FIELD)] = None) -> User:
+    """FastAPI dependency: the signed-in user of a page's form post, which must carry the
+    session's form token (403 ``CSRF_REJECTED`` otherwise, before the form's other fields
+    are validated)."""
+    require_form_token(token, sent)
+    return user
+
+
+FormUser = Annotated[User, Depends(form_session)]
+
+
+@router.post("/manager/checkins/{checkin_id}/review", response_class=HTMLResponse,
+             status_code=303, responses={
+                 303: {"description": "Decided: back to the check-in's page."},
+                 403: {"description": "A rep's cookie (FORBIDDEN), or a post without the "
+                       "session's form token (CSRF_REJECTED).",
+                       "content": {"text/html": {}}},
+                 409: {"description": "Not waiting for review (NOT_UNDER_REVIEW): never was,"
+                       " or decided first by someone else.", "content": {"text/html": {}}},
+                 422: {"description": "A missing or blank note, or a decision other than "
+                       "approve or reject; the page names it.",
+                       "content": {"text/html": {}}}})
+def review_decision(
+    checkin_id: UUID, user: FormUser, runtime: RuntimeDep,
+    decision: Annotated[ReviewDecision, Form()],
+    note: Annotated[str, Form(max_length=NOTE_MAX_LENGTH)],
+) -> Response:
+    """Approve or reject a ``needs_review`` check-in with a note (the form of its page),
+    then go back to its page."""
+    reviews.decide(runtime, user, checkin_id, decision, note)
+    return RedirectResponse(f"/manager/checkins/{checkin_id}", status_code=303)
+
+
+@router.get("/manager/reviews", response_class=HTMLResponse)
+def reviews_page(user: PageUser, runtime: RuntimeDep, rep_id: str | None = None,
+                 limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                 offset: Offset = 0) -> HTMLResponse:
+    """The review queue in the caller's scope: oldest first, with the count per reason."""
+    rep_id = rep_id or None
+    queue = reviews.list_reviews(user=user, runtime=runtime, rep_id=rep_id, limit=limit,
+                                 offset=offset)
+    _, timezone = reports.local_today(runtime, user)
+    return HTMLResponse(review_queue_page(queue, timezone=timezone,
+                                          filters={"rep_id": rep_id} if rep_id else {},
+                                          limit=limit, offset=offset))
 
 
 @router.get("/manager/checkins/{checkin_id}/photo", response_class=Response,
@@ -214,11 +280,12 @@ def overlap_page(
     date_to: Annotated[str | None, Query(alias="to")] = None,
     top: Annotated[int, Query(ge=1, le=200)] = 10,
     neglect_days: Annotated[int, Query(ge=1, le=3650)] = 21,
-    tiles: Literal["osm", "none"] = "osm",
+    tiles: Literal["configured", "none"] = "configured",
 ) -> HTMLResponse:
     """The offline overlap map (Leaflet and the page's script inlined from the vendored
-    ``geo/map_assets``; only the optional OpenStreetMap tiles come from the network, and
-    ``tiles=none`` turns them off). Default range: the last 28 days, with one view per week."""
+    ``geo/map_assets``). Map tiles come from the network only where the operator set
+    ``VISITPROOF_MAP_TILE_URL`` (``tiles=none`` turns them off even then); unset, a plain
+    background. Default range: the last 28 days, with one view per week."""
     today, _ = reports.local_today(runtime, user)
     last = reports.parse_day(date_to, "to") if date_to else today
     # The default range never starts before the calendar (a "to" of 1970-01-05).
@@ -230,6 +297,6 @@ def overlap_page(
     if found[0].customers.empty:
         return HTMLResponse(page("Territory overlap", "<p>No customers are assigned to the "
                                  "reps you manage yet: nothing to map.</p>"))
-    options = MapOptions(title="Territory overlap",
-                         tile_url=OSM_TILES if tiles == "osm" else None)
+    options = MapOptions(title="Territory overlap", tile_url=runtime.settings.map_tile_url
+                         if tiles == "configured" else None)
     return HTMLResponse(overlap_map_html(found, options))

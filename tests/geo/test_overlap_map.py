@@ -96,7 +96,8 @@ def test_page_is_self_contained() -> None:
     assert "unpkg" not in html
     assert "cdn" not in html.lower()
     assert "sourceMappingURL" not in html
-    assert '"tile_url":"https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in html
+    assert '"tile_url":null' in html  # remote tiles only when asked for
+    assert "openstreetmap" not in html
     assert "BSD 2-Clause" in (ASSETS / "LICENSE-leaflet").read_text()
 
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from PIL import Image
+from pydantic import ValidationError
 
+from application.settings import build_settings
 from serving.routes.pages import COOKIE
 from tests.api_harness import Api, shelf_photo
 from tests.builders import make_upload_meta
@@ -241,15 +244,33 @@ def test_overlap_page_is_self_contained_and_scoped(seeded: tuple[Api, dict[str, 
 def test_overlap_page_defaults_and_refusals(seeded: tuple[Api, dict[str, Any]]) -> None:
     api, _ = seeded
     _login(api, "manager_t2")
-    response = api.client.get("/manager/overlap")  # the last 28 days, OSM tiles
+    response = api.client.get("/manager/overlap")  # the last 28 days, no remote tiles
     assert response.status_code == 200
     data = _map_data(response.text)
-    assert data["tile_url"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    assert data["tile_url"] is None
     assert len(data["periods"]) >= 5
     _refused(api.client.get("/manager/overlap", params={"from": "2026-11-31"}), 422,
              "BAD_DATE")
-    _refused(api.client.get("/manager/overlap", params={"tiles": "google"}), 422,
+    _refused(api.client.get("/manager/overlap", params={"tiles": "osm"}), 422,
              "UNKNOWN_ENUM_VALUE")
+
+
+def test_overlap_tiles_come_from_the_operators_setting(
+        make_api: Callable[..., Api]) -> None:
+    template = "https://tiles.example.internal/{z}/{x}/{y}.png"
+    api = make_api(map_tile_url=template)
+    seed_reports(api.database)
+    _login(api, "manager_t2")
+    assert _map_data(api.client.get("/manager/overlap").text)["tile_url"] == template
+    turned_off = api.client.get("/manager/overlap", params={"tiles": "none"})
+    assert _map_data(turned_off.text)["tile_url"] is None
+
+
+@pytest.mark.parametrize("url", ["ftp://tiles/{z}/{x}/{y}.png", "https://tiles/{z}/{x}.png",
+                                 "tiles.example/{z}/{x}/{y}"])
+def test_a_tile_url_setting_must_be_a_template(url: str) -> None:
+    with pytest.raises(ValidationError, match="map_tile_url"):
+        build_settings(map_tile_url=url)
 
 
 def test_overlap_page_for_a_team_without_customers(api: Api) -> None:
