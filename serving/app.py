@@ -32,7 +32,17 @@ from serving.errors import install_error_handlers
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.query_params import reject_unknown_query
 from serving.rate_limit import RateLimit, rate_limits
-from serving.routes import actions, checkins, contacts, health, leads, pages, reports, rules
+from serving.routes import (
+    actions,
+    checkins,
+    contacts,
+    health,
+    leads,
+    pages,
+    reports,
+    reviews,
+    rules,
+)
 from serving.runtime import Runtime, WorkerThreads
 from serving.schemas import ErrorPublic
 from serving.slow_clients import ClientTimeouts
@@ -97,7 +107,7 @@ def create_app(settings: Settings, *,
     limits = rate_limits(settings.rate_limit_per_minute, settings.rate_limit_burst,
                          settings.upload_rate_limit_per_minute,
                          settings.upload_rate_limit_burst)
-    for module in (checkins, leads, contacts, actions, rules, reports, pages, health):
+    for module in (checkins, reviews, leads, contacts, actions, rules, reports, pages, health):
         documented = {} if module in (health, pages) else dict(_MALFORMED_RESPONSE)
         if module is not health and not limits.off:
             documented |= _RATE_LIMITED_RESPONSE

@@ -203,6 +203,19 @@ async def current_rep(user: CurrentUser) -> User:
 
 CurrentRep = Annotated[User, Depends(current_rep)]
 
+REVIEWER_ROLES = (Role.MANAGER, Role.DIRECTOR, Role.ADMIN)
+"""Who may decide a ``needs_review`` check-in (a manager: of their team's reps only)."""
+
+
+async def current_reviewer(user: CurrentUser) -> User:
+    """FastAPI dependency: the caller, who must hold a manager, director or admin token
+    (403 before the body is validated)."""
+    require_role(user, *REVIEWER_ROLES)
+    return user
+
+
+CurrentReviewer = Annotated[User, Depends(current_reviewer)]
+
 
 def require_role(user: User, *roles: Role) -> None:
     """:class:`Forbidden` unless the user has one of ``roles``."""

@@ -6,6 +6,8 @@ The serving layer's own failures, which have no meaning outside HTTP:
     ├── Unauthenticated     401 UNAUTHENTICATED      no, malformed, unknown, expired or
     │                                                revoked bearer token
     ├── Forbidden           403 FORBIDDEN            the role may not do this at all
+    ├── CsrfRejected        403 CSRF_REJECTED        a manager page's form post without the
+    │                                                session's form token (serving.form_token)
     ├── LeadIdConflict      409 LEAD_ID_CONFLICT     lead id already used with another body
     ├── TouchIdConflict     409 TOUCH_ID_CONFLICT    lead-touch id already used ...
     ├── ContactIdConflict   409 CONTACT_ID_CONFLICT  contact id already used for another customer
@@ -20,7 +22,8 @@ The serving layer's own failures, which have no meaning outside HTTP:
 
 and the mapping of everything else (see :func:`install_error_handlers`):
 
-    visitproof Conflict                  409 the error's own code (CHECKIN_ID_CONFLICT;
+    visitproof Conflict                  409 the error's own code (CHECKIN_ID_CONFLICT,
+                                             NOT_UNDER_REVIEW;
                                              STALE_RULES_VERSION with ``current_version``
                                              and ``field`` base_version)
     visitproof NotFound                  404 NOT_FOUND (also: another tenant's or another
@@ -88,6 +91,11 @@ class Unauthenticated(ApiError):
 class Forbidden(ApiError):
     status_code = 403
     code = "FORBIDDEN"
+
+
+class CsrfRejected(ApiError):
+    status_code = 403
+    code = "CSRF_REJECTED"
 
 
 class LeadIdConflict(ApiError):

@@ -6,7 +6,9 @@
     │   └── ImportRejected      a whole file refused, with every bad row listed
     ├── Conflict                the input contradicts what is stored (-> 409)
     │   ├── CheckinIdConflict   a check-in id already used with another body
-    │   └── StaleRulesVersion   rules posted on a version that is no longer the current one
+    │   ├── StaleRulesVersion   rules posted on a version that is no longer the current one
+    │   └── NotUnderReview      a review decision on a check-in that is not (or no longer)
+    │                           ``needs_review``
     └── StoreError              the store can't be used (-> 503, exit 3)
         ├── StoreLocked         another process holds the database lock
         ├── StoreCorrupt        the file is not a database, or its schema is unknown
@@ -109,6 +111,13 @@ class StaleRulesVersion(Conflict):
                          f"{current_version}")
         self.base_version = base_version
         self.current_version = current_version
+
+
+class NotUnderReview(Conflict):
+    """A review decision on a check-in whose status is not ``needs_review``: it was never
+    waiting for a person, or another reviewer decided first (the first decision stands)."""
+
+    code = "NOT_UNDER_REVIEW"
 
 
 class StoreError(VisitproofError):

@@ -106,6 +106,9 @@ class ReasonCode(StrEnum):
     # --- a check-in's verdict itself (visitproof.verdicts) ---
     UNSPECIFIED = "UNSPECIFIED"
     NOT_YET_JUDGED = "NOT_YET_JUDGED"
+    # --- a person's decision on a needs_review check-in (application.review) ---
+    REVIEW_APPROVED = "REVIEW_APPROVED"
+    REVIEW_REJECTED = "REVIEW_REJECTED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +229,8 @@ REASONS: Mapping[ReasonCode, ReasonSpec] = MappingProxyType({
                               "reason"),
     C.NOT_YET_JUDGED: ReasonSpec(_V, "no check has judged this check-in yet (status "
                                  "{status})"),
+    C.REVIEW_APPROVED: ReasonSpec(_I, "approved on review by {reviewer} ({role}): {note}"),
+    C.REVIEW_REJECTED: ReasonSpec(_R, "rejected on review by {reviewer} ({role}): {note}"),
 })
 
 

@@ -20,9 +20,22 @@ The rule:
    is not ``verified`` but lists no reason adds ``UNSPECIFIED`` (naming the checker); a
    check-in with no check on record that is not ``verified`` gets ``NOT_YET_JUDGED``. So a
    status other than ``verified`` always has at least one reason.
+4. A person's decision overrides the machine. A ``review`` verification
+   (:data:`REVIEW_CHECKER`, written by :mod:`application.review` when a manager approves or
+   rejects a ``needs_review`` check-in) is not combined with the machine's checks: the
+   latest one *is* the status (``verified`` for an approval, ``rejected`` for a rejection),
+   whatever the checks of rule 2 say, including checks appended after it (a re-verification
+   does not undo a person's decision; its checks still show among the reasons). The reasons
+   are the machine's, as in rule 3, then the decision's own (``REVIEW_APPROVED`` or
+   ``REVIEW_REJECTED``, naming the reviewer and carrying the note), so an approved check-in
+   still shows what the machine found.
 
 ``failure_codes`` (the codes of the failing checks, what PHI groups its exclusions by) is
-the same rule restricted to the checks that did not pass.
+the same rule restricted to the checks that did not pass: a rejection on review adds
+``REVIEW_REJECTED`` to the machine's failing codes; an approval removes none of them (the
+checks did fail; PHI only reads the codes of check-ins it excludes, and an approved one is
+``verified``), which keeps the rule the one :mod:`application.phi_inputs` computes over the
+store's columns.
 """
 
 from __future__ import annotations
@@ -35,6 +48,9 @@ from visitproof.records import Checkin, CheckinStatus, Reason, Verification
 
 CHECKER_ORDER = ("shelf", "fix", "evidence")
 """The checkers whose reasons come first, in this order (the upload's own checks)."""
+
+REVIEW_CHECKER = "review"
+"""The checker name of a person's decision (rule 4): it overrides, never combines."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +74,9 @@ def verdict_of(verifications: Iterable[Verification], *,
     """The verdict of a check-in with ``verifications`` (oldest first); ``stored_status``
     stands only when there is none."""
     checks = current_checks(verifications)
+    decision = next((c for c in checks if c.checker == REVIEW_CHECKER), None)
+    if decision is not None:  # rule 4: the decision's reason comes last
+        checks = (*(c for c in checks if c is not decision), decision)
     if not checks:
         unjudged = () if stored_status is CheckinStatus.VERIFIED else (
             reason(ReasonCode.NOT_YET_JUDGED, status=stored_status.value),)
@@ -74,7 +93,9 @@ def verdict_of(verifications: Iterable[Verification], *,
             reasons.setdefault((found.code, found.message), found)
         if check.status is not CheckinStatus.VERIFIED:
             failing.update(r.code for r in explained)
-    return CheckinVerdict(status=combined_status(*(c.status for c in checks)),
+    status = decision.status if decision is not None else combined_status(
+        *(c.status for c in checks))
+    return CheckinVerdict(status=status,
                           reasons=tuple(reasons.values()), checks=checks,
                           failure_codes=tuple(sorted(failing)))
 

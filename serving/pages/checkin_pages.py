@@ -39,9 +39,9 @@ def checkins_page(checkins: CheckinsPublic, *, timezone: str, filters: Mapping[s
     for c in checkins.data:
         rows.append(
             f"<tr data-checkin-id='{c.id}'><td><a href='/manager/checkins/{c.id}'>"
-            f"{_local(c.departed_at, zone)}</a></td><td>{escape(c.rep_id)}</td>"
+            f"{local_time(c.departed_at, zone)}</a></td><td>{escape(c.rep_id)}</td>"
             f"<td>{escape(c.customer_id)}</td>{_status_cell(c.status)}"
-            f"<td>{_reasons(c.verdict.reasons)}</td></tr>")
+            f"<td>{reason_list(c.verdict.reasons)}</td></tr>")
     table = ("<table id='vp-checkins'><thead><tr><th>departed</th><th>rep</th>"
              "<th>customer</th><th>status</th><th>reasons</th></tr></thead><tbody>"
              f"{''.join(rows)}</tbody></table>") if rows else "<p>No check-ins match.</p>"
@@ -56,32 +56,34 @@ def checkins_page(checkins: CheckinsPublic, *, timezone: str, filters: Mapping[s
     return page("Recent check-ins", form + summary + table + " ".join(paging))
 
 
-def checkin_page(checkin: CheckinPublic, *, timezone: str) -> str:
-    """One check-in: what the rep sent, each check's verdict, and the annotated photo."""
+def checkin_page(checkin: CheckinPublic, *, timezone: str, review_form: str = "") -> str:
+    """One check-in: what the rep sent, each check's verdict, and the annotated photo;
+    ``review_form`` (HTML: the approve/reject form of a ``needs_review`` check-in, see
+    :mod:`serving.pages.review_pages`) goes under its reasons."""
     zone = ZoneInfo(timezone)
     verdict = checkin.verdict
     fix, action, commitment = checkin.fix, checkin.next_action, checkin.commitment
     fields = [
         ("check-in id", f"<code>{checkin.id}</code>"),
         ("rep", escape(checkin.rep_id)), ("customer", escape(checkin.customer_id)),
-        ("arrived", _local(checkin.arrived_at, zone)),
-        ("departed", _local(checkin.departed_at, zone)),
-        ("photo captured", _local(checkin.photo_captured_at, zone)),
-        ("submitted (server)", _local(checkin.submitted_at, zone)),
-        ("submitted (phone clock)", _local(checkin.device_submitted_at, zone)),
+        ("arrived", local_time(checkin.arrived_at, zone)),
+        ("departed", local_time(checkin.departed_at, zone)),
+        ("photo captured", local_time(checkin.photo_captured_at, zone)),
+        ("submitted (server)", local_time(checkin.submitted_at, zone)),
+        ("submitted (phone clock)", local_time(checkin.device_submitted_at, zone)),
         ("GPS fix", f"{fix.lat:.6f}, {fix.lon:.6f} ±{fix.accuracy_m:g} m at "
-                    f"{_local(fix.fix_time, zone)} ({escape(fix.provider)}"
+                    f"{local_time(fix.fix_time, zone)} ({escape(fix.provider)}"
                     f"{', MOCK LOCATION' if fix.is_mock else ''})"),
         ("commitment", escape(commitment.text) + (
             f" (contract {escape(commitment.contract_number)})"
             if commitment.contract_number else "")),
         ("next action", f"{escape(action.text)} — {escape(action.kind)}, due "
-                        f"{_local(action.due_at, zone)}"
+                        f"{local_time(action.due_at, zone)}"
                         + (f", with {escape(action.contact_id)}" if action.contact_id else "")),
     ]
     body = [f"<p>Status: <strong class='{checkin.status.value}' id='vp-status'>"
             f"{checkin.status.value}</strong></p>",
-            "<h2>Reasons</h2>", _reasons(verdict.reasons, block=True),
+            "<h2>Reasons</h2>", reason_list(verdict.reasons, block=True), review_form,
             "<h2>What the rep sent</h2>", _table(fields)]
     if verdict.shelf is not None:
         body += ["<h2>Shelf check</h2>", _shelf(verdict.shelf)]
@@ -92,7 +94,7 @@ def checkin_page(checkin: CheckinPublic, *, timezone: str) -> str:
         body += ["<h2>GPS and time check</h2>",
                  f"<p>{_status_text(verdict.fix.status)} · risk {risk} · policy "
                  f"<code>{escape(verdict.fix.policy_version)}</code></p>",
-                 _reasons(verdict.fix.reasons, block=True), _table(measured)]
+                 reason_list(verdict.fix.reasons, block=True), _table(measured)]
     photo = f"/manager/checkins/{checkin.id}/photo"
     body.append("<h2>Shelf photo</h2>")
     if verdict.shelf is not None:
@@ -117,7 +119,7 @@ def _shelf(shelf: Mapping[str, Any]) -> str:
              ("model", f"<code>{escape(str(shelf.get('model_version')))}</code>")]
     reasons = [ReasonPublic(code=r["code"], message=r["message"])
                for r in shelf.get("reasons", ())]
-    return _reasons(reasons, block=True) + _table(facts + featured)
+    return reason_list(reasons, block=True) + _table(facts + featured)
 
 
 def _table(rows: list[tuple[str, str]]) -> str:
@@ -127,7 +129,8 @@ def _table(rows: list[tuple[str, str]]) -> str:
     return f"<table>{cells}</table>"
 
 
-def _reasons(reasons: list[ReasonPublic], *, block: bool = False) -> str:
+def reason_list(reasons: list[ReasonPublic], *, block: bool = False) -> str:
+    """Reasons as a list of code and message (``block``: "none" when there are none)."""
     if not reasons:
         return "<p class='muted'>none</p>" if block else ""
     items = "".join(f"<li><code>{escape(r.code)}</code> {escape(r.message)}</li>"
@@ -143,7 +146,8 @@ def _status_text(status: CheckinStatus) -> str:
     return f"<span class='{status.value}'>{status.value}</span>"
 
 
-def _local(instant: datetime | None, zone: ZoneInfo) -> str:
+def local_time(instant: datetime | None, zone: ZoneInfo) -> str:
+    """``instant`` in ``zone``, with the zone's abbreviation (a dash for None)."""
     if instant is None:
         return "<span class='muted'>—</span>"
     return escape(instant.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z"))

@@ -21,7 +21,8 @@ th{background:#f4f4f4}.verified{color:#1b5e20}.rejected{color:#b00020}
 img.photo{max-width:100%;border:1px solid #ccc}form.filters{margin:8px 0}
 form.filters label{margin-right:12px}
 """
-NAV = (("/manager/checkins", "Check-ins"), ("/manager/phi", "PHI"),
+NAV = (("/manager/checkins", "Check-ins"), ("/manager/reviews", "Review queue"),
+       ("/manager/phi", "PHI"),
        ("/manager/overlap", "Overlap map"), ("/manager/logout", "Sign out"))
 
 
@@ -42,15 +43,24 @@ def error_page(status_code: int, code: str, message: str) -> str:
         hint = ("Open <code>/manager/login?token=YOUR_TOKEN</code> with a manager, director "
                 "or admin token (<code>visitproof tokens create --role manager ...</code>). "
                 "The page keeps it in a cookie for this browser until you sign out.")
+    elif status_code == 403 and code == "CSRF_REJECTED":
+        title = "Not sent from this session"
+        hint = ("Nothing was changed. Open the check-in page again and send the form from "
+                "there.")
     elif status_code == 403:
         title = "Not allowed"
         hint = "These pages are for managers, directors and admins."
     elif status_code == 404:
         title = "Not found"
         hint = "It does not exist, or it is outside what your token may see."
+    elif status_code == 409:
+        title = "Already decided"
+        hint = ("Nothing was changed: it is not waiting for a decision (any more). Open the "
+                "check-in again to see where it stands.")
     elif status_code == 422:
-        title = "Check the address"
-        hint = "A value in the address is not valid; fix it and reload."
+        title = "Check the address or the form"
+        hint = ("A value in the address or the form is not valid; go back, fix it and try "
+                "again.")
     else:
         title = "Try again"
         hint = "The service is busy or unavailable; reload in a moment."

@@ -2,10 +2,10 @@
 
 Rows are the endpoints (the test fails when the app grows an endpoint the table doesn't
 list). Columns are the callers: no token, a forged, an expired and a revoked token; rep r1
-(who owns the target: check-in X1, lead L1, customer c9 and its contact K1, unvisited
-customer c8), rep r2 (same
-team), rep r3 (other team), the manager of r1's team, the manager of the other team, a
-director, an admin, and a rep and an admin of another tenant.
+(who owns the target: check-in X1, needs_review check-in R1, lead L1, customer c9 and its
+contact K1, unvisited customer c8), rep r2 (same team), rep r3 (other team), the manager
+of r1's team, the manager of the other team, a director, an admin, and a rep and an admin
+of another tenant.
 
 A cell is a status code, or one of
 
@@ -37,11 +37,19 @@ from fastapi.testclient import TestClient
 from application.settings import Settings
 from serving.app import create_app
 from serving.auth import Role, issue_token
+from serving.form_token import FORM_FIELD, form_token
 from serving.routes.pages import COOKIE
 from tests.api_harness import seed, shelf_photo
-from tests.builders import TENANT, make_customer, make_tenant, make_upload_meta
-from visitproof.records import Contact, DecisionRole, Lead, Tier
-from visitproof.store import Store, open_database
+from tests.builders import (
+    TENANT,
+    make_checkin,
+    make_customer,
+    make_tenant,
+    make_upload_meta,
+    with_verdict,
+)
+from visitproof.records import CheckinStatus, Contact, DecisionRole, Lead, Tier
+from visitproof.store import Database, Store, open_database
 from visitproof.store.tables import api_tokens
 from visitproof.values import utc_now
 
@@ -54,6 +62,7 @@ CALLERS = (*UNAUTHENTICATED, "rep", "rep2", "rep3", "manager", "manager_t2", "di
 class World:
     client: TestClient
     tokens: dict[str, str]
+    database: Database
     ids: dict[str, str] = field(default_factory=dict)
     counter: int = 0
 
@@ -74,6 +83,15 @@ class World:
         versions = self.client.get("/v1/rules/versions",
                                    headers=_bearer(self.token(caller)))
         return int(versions.json()["current"] or 0) if versions.status_code == 200 else 0
+
+    def needs_review_of_r1(self) -> str:
+        """A stored check-in of r1 at c9 waiting for review (uploads here come out as the
+        model judges them; this one's status must be ``needs_review``)."""
+        checkin = with_verdict(make_checkin(rep="r1", customer="c9"),
+                               CheckinStatus.NEEDS_REVIEW, "SUBMITTED_LATE")
+        with self.database.begin() as connection:
+            Store(connection, TENANT).checkins.add(checkin)
+        return str(checkin.id)
 
     def upload(self, caller: str, customer: str = "c9") -> Any:
         meta = make_upload_meta(customer=customer)
@@ -116,10 +134,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     settings = Settings(data_dir=folder / "store", rate_limit_per_minute=0,
                         upload_rate_limit_per_minute=0)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        world = World(client=client, tokens=tokens)
+        world = World(client=client, tokens=tokens, database=database)
         first = world.upload("rep")
         assert first.status_code == 201, first.text
         world.ids["X1"] = first.json()["checkin_id"]
+        world.ids["R1"] = world.needs_review_of_r1()
         rules = client.post("/v1/rules", json={"note": "acme-rules-v1", "base_version": 0},
                             headers=_bearer(tokens["director"]))
         assert rules.status_code == 201, rules.text
@@ -184,6 +203,22 @@ def fresh_checkin_of_r1(world: World) -> dict[str, str]:
     return {"checkin": uploaded.json()["checkin_id"]}
 
 
+def fresh_review_of_r1(world: World) -> dict[str, str]:
+    return {"checkin": world.needs_review_of_r1()}
+
+
+def review_form(world: World, caller: str) -> Any:
+    """The drill-down's approve form, posted under ``caller``'s cookie with the form token
+    of that session, on a fresh needs_review check-in of r1."""
+    checkin_id = world.needs_review_of_r1()
+    token = world.token(caller)
+    data = {"decision": "approve", "note": "seen"}
+    if token is not None:
+        data[FORM_FIELD] = form_token(token)
+    return world.client.post(f"/manager/checkins/{checkin_id}/review", data=data,
+                             headers=_cookie(token), follow_redirects=False)
+
+
 def by_role(*, rep: int | str, rep2: int | str, rep3: int | str, manager: int | str,
             manager_t2: int | str, director: int | str, admin: int | str,
             other_tenant_rep: int | str, other_tenant_admin: int | str
@@ -227,6 +262,14 @@ ROWS = {
                            ONE_OF_R1),
     "read its photo": Row("GET", "/v1/checkins/{checkin_id}/photo",
                           get("/v1/checkins/{X1}/photo?annotated=true"), ONE_OF_R1),
+    "review queue": Row("GET", "/v1/reviews", get("/v1/reviews?limit=500"), by_role(
+        rep=403, rep2=403, rep3=403, manager="see", manager_t2="hide", director="see",
+        admin="see", other_tenant_rep=403, other_tenant_admin="hide"), marker="R1"),
+    "review a check-in": Row("POST", "/v1/checkins/{checkin_id}/review", post(
+        "/v1/checkins/{checkin}/review", lambda w: {"decision": "approve", "note": "seen"},
+        fresh_review_of_r1), by_role(
+        rep=403, rep2=403, rep3=403, manager=201, manager_t2=404, director=201, admin=201,
+        other_tenant_rep=403, other_tenant_admin=404)),
     "list leads": Row("GET", "/v1/leads", get("/v1/leads?limit=500"), OWNED_BY_R1,
                       marker="L1"),
     "create a lead": Row("POST", "/v1/leads", post("/v1/leads", lambda w: {
@@ -288,6 +331,13 @@ ROWS = {
                                get("/manager/checkins/{X1}", page=True), ONE_OF_R1_PAGE),
     "drill-down photo": Row("GET", "/manager/checkins/{checkin_id}/photo",
                             get("/manager/checkins/{X1}/photo", page=True), ONE_OF_R1_PAGE),
+    "review queue page": Row("GET", "/manager/reviews",
+                             get("/manager/reviews?limit=500", page=True), MANAGERS_PAGE,
+                             marker="R1"),
+    "decide on the page": Row("POST", "/manager/checkins/{checkin_id}/review", review_form,
+                              by_role(rep=403, rep2=403, rep3=403, manager=303,
+                                      manager_t2=404, director=303, admin=303,
+                                      other_tenant_rep=403, other_tenant_admin=404)),
     "PHI page": Row("GET", "/manager/phi", get(f"/manager/phi?period={PERIOD}", page=True),
                     MANAGERS_PAGE, marker="r1"),
     "overlap page": Row("GET", "/manager/overlap", get(f"/manager/overlap?{WINDOW}",

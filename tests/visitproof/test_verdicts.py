@@ -64,10 +64,47 @@ def test_the_verdict_of_a_checkin(checkin: Checkin, status: CheckinStatus, codes
     assert list(verdict.failure_codes) == failing
 
 
-CHECKERS = st.sampled_from(["shelf", "fix", "evidence", "photo_reuse", "other"])
+APPROVED, REJECTED = (check("review", V, "REVIEW_APPROVED"),
+                      check("review", R, "REVIEW_REJECTED"))
+LATE = check("fix", N, "SUBMITTED_LATE")
+
+
+@pytest.mark.parametrize(("checks", "status", "codes", "failing"), [
+    # rule 4: a decision overrides the machine's needs_review, either way
+    ((LATE, APPROVED), V, ["SUBMITTED_LATE", "REVIEW_APPROVED"], ["SUBMITTED_LATE"]),
+    ((LATE, REJECTED), R, ["SUBMITTED_LATE", "REVIEW_REJECTED"],
+     ["REVIEW_REJECTED", "SUBMITTED_LATE"]),
+    # ... and any other combination: it is not combined with it
+    ((check("fix", R, "MOCK_LOCATION_FLAG"), APPROVED), V,
+     ["MOCK_LOCATION_FLAG", "REVIEW_APPROVED"], ["MOCK_LOCATION_FLAG"]),
+    ((check("shelf", V), REJECTED), R, ["REVIEW_REJECTED"], ["REVIEW_REJECTED"]),
+    # the decision's reason comes last, whatever order the checks came in
+    ((check("photo_reuse", V), LATE, APPROVED, check("evidence", V, "EXIF_UNREADABLE")), V,
+     ["SUBMITTED_LATE", "EXIF_UNREADABLE", "REVIEW_APPROVED"], ["SUBMITTED_LATE"]),
+    # a machine check newer than the decision (re-verification) doesn't undo it
+    ((LATE, APPROVED, check("fix", R, "GPS_OUTSIDE_GEOFENCE")), V,
+     ["GPS_OUTSIDE_GEOFENCE", "REVIEW_APPROVED"], ["GPS_OUTSIDE_GEOFENCE"]),
+    # the latest decision is the one that stands
+    ((LATE, REJECTED, APPROVED), V, ["SUBMITTED_LATE", "REVIEW_APPROVED"],
+     ["SUBMITTED_LATE"]),
+    # a decision alone decides too
+    ((APPROVED,), V, ["REVIEW_APPROVED"], []),
+])
+def test_a_review_decision_overrides_the_machine(
+        checks: tuple[Verification, ...], status: CheckinStatus, codes: list[str],
+        failing: list[str]) -> None:
+    verdict = checkin_verdict(stored(N, *checks))
+    assert verdict.status is status
+    assert [r.code for r in verdict.reasons] == codes
+    assert list(verdict.failure_codes) == failing
+    assert verdict.checks[-1].checker == "review"
+
+
+CHECKERS = st.sampled_from(["shelf", "fix", "evidence", "photo_reuse", "other", "review"])
 STATUSES = st.sampled_from([V, R, N])
 CODES = st.lists(st.sampled_from(["PHOTO_REUSED", "SUBMITTED_LATE", "EXIF_UNREADABLE",
-                                  "SOMETHING_NEW"]), max_size=3)
+                                  "SOMETHING_NEW", "REVIEW_APPROVED", "REVIEW_REJECTED"]),
+                 max_size=3)
 
 
 @given(checks=st.lists(st.tuples(CHECKERS, STATUSES, CODES), max_size=8),
@@ -82,3 +119,6 @@ def test_no_status_but_verified_goes_unexplained(
             assert verdict.failure_codes
     assert set(verdict.failure_codes) <= {r.code for r in verdict.reasons}
     assert {c.checker for c in verdict.checks} == {name for name, _, _ in checks}
+    decisions = [status for name, status, _ in checks if name == "review"]
+    if decisions:  # rule 4: the latest decision is the status, whatever the machine said
+        assert verdict.status is decisions[-1]

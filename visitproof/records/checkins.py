@@ -132,8 +132,10 @@ class Reason:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Verification:
-    """One judgement of one check-in by one checker (``shelf`` or ``fix``), stamped with the
-    versions that produced it. Re-verification adds rows; history is never overwritten.
+    """One judgement of one check-in by one checker (``shelf``, ``fix``, ``evidence``, ...;
+    ``review``: a person's decision, which overrides the others, see
+    :mod:`visitproof.verdicts`), stamped with the versions that produced it.
+    Re-verification and reviews add rows; history is never overwritten.
 
     ``rules_version`` is the version of the tenant's rule set the judgement applied (None:
     the built-in defaults, or a row written before rule sets existed).

@@ -78,6 +78,24 @@ class Checkins(TenantScope):
                                                  c.id == checkin_id)
                 .values(status=status.value))
 
+    def decide(self, verification: Verification, *, expected: CheckinStatus) -> bool:
+        """Append ``verification`` and move its check-in's status to the verification's,
+        only if the stored status is still ``expected``; False (nothing written) when it is
+        not. The status moves first, by one conditional UPDATE, so of two transactions
+        deciding the same check-in at once exactly one sees its row change (the other
+        waits for the write lock, then finds the status moved): a person's decision on a
+        ``needs_review`` check-in (:mod:`application.review`) is made once."""
+        c = tables.checkins.c
+        moved = self.connection.execute(
+            sa.update(tables.checkins)
+            .where(c.tenant_id == self.tenant_id, c.id == verification.checkin_id,
+                   c.status == expected.value)
+            .values(status=verification.status.value))
+        if moved.rowcount != 1:
+            return False
+        self.add_verifications([verification])
+        return True
+
     def set_upload_fingerprint(self, checkin_id: UUID, fingerprint: str) -> None:
         """Record the fingerprint of the upload that created ``checkin_id``."""
         c = tables.checkins.c
@@ -110,18 +128,39 @@ class Checkins(TenantScope):
     def page(self, *, rep_ids: Sequence[str] | None = None, customer_id: str | None = None,
              status: CheckinStatus | None = None, departed_from: datetime | None = None,
              departed_until: datetime | None = None, limit: int = 100,
-             offset: int = 0) -> Page[Checkin]:
+             offset: int = 0, oldest_first: bool = False) -> Page[Checkin]:
         """One page of check-ins, newest submission first (the server's ``submitted_at``,
-        then id), and the number matching in all; the filters as in :meth:`find`. Not by
-        the phone's own times: a check-in claiming to depart in year 9999 (a broken or
-        tampered clock, stored as rejected) would head every list forever."""
+        then id; ``oldest_first``: oldest submission first, then id, as a queue is worked),
+        and the number matching in all; the filters as in :meth:`find`. Not by the phone's
+        own times: a check-in claiming to depart in year 9999 (a broken or tampered clock,
+        stored as rejected) would head every list forever."""
         c = tables.checkins.c
         where = self._filter(rep_ids=rep_ids, customer_id=customer_id, status=status,
                              departed_from=departed_from, departed_until=departed_until)
-        found, count = self._counted([c.id], tables.checkins, where,
-                                     [c.submitted_at.desc(), c.id], limit=limit,
+        order = [c.submitted_at, c.id] if oldest_first else [c.submitted_at.desc(), c.id]
+        found, count = self._counted([c.id], tables.checkins, where, order, limit=limit,
                                      offset=offset)
         return Page(items=tuple(self.in_order([row["id"] for row in found])), count=count)
+
+    def checks_by_checkin(self, *, rep_ids: Sequence[str] | None = None,
+                          status: CheckinStatus | None = None
+                          ) -> dict[UUID, tuple[Verification, ...]]:
+        """Every verification, oldest first, of each check-in matching the filters (as in
+        :meth:`find`), without ``details`` (a shelf verdict's detections weigh far more
+        than its reasons): what a verdict's status and reasons need, for a whole queue at
+        once. A matching check-in without verifications is absent."""
+        c, v = tables.checkins.c, tables.verifications.c
+        where = self._filter(rep_ids=rep_ids, customer_id=None, status=status,
+                             departed_from=None, departed_until=None)
+        grouped: dict[UUID, list[Verification]] = defaultdict(list)
+        for row in self.connection.execute(
+                sa.select(v.checkin_id, v.checker, v.status, v.reasons, v.model_version,
+                          v.policy_version, v.verified_at, v.rules_version)
+                .join(tables.checkins, sa.and_(c.tenant_id == v.tenant_id,
+                                               c.id == v.checkin_id))
+                .where(*where.conditions).order_by(v.id)).mappings():
+            grouped[row["checkin_id"]].append(rows.verification_from({**row, "details": {}}))
+        return {checkin_id: tuple(found) for checkin_id, found in grouped.items()}
 
     def in_order(self, ids: Sequence[UUID]) -> list[Checkin]:
         """The check-ins ``ids``, in that order (each id must be stored)."""

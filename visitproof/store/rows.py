@@ -188,7 +188,7 @@ def verification_row(tenant_id: str, verification: Verification) -> dict[str, An
     }
 
 
-def verification_from(row: RowMapping) -> Verification:
+def verification_from(row: RowMapping | Mapping[str, Any]) -> Verification:
     return Verification(
         checkin_id=row["checkin_id"], checker=row["checker"], status=row["status"],
         reasons=tuple(Reason(code=r["code"], message=r["message"]) for r in row["reasons"]),
