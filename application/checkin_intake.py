@@ -86,6 +86,7 @@ from vision.product_gallery import ProductGallery
 from vision.shelf_verification import (
     ShelfPolicies,
     ShelfVerdict,
+    needs_retake,
     verify_shelf_photo,
     with_extra_reasons,
 )
@@ -257,13 +258,15 @@ class CheckinIntake:
     def _photo_history_reasons(self, store: Store, checkin: Checkin,
                                shelf: ShelfVerdict) -> list[Reason]:
         """Exact re-use reasons; without one, near-duplicate and stale-shelf reasons (an
-        exact copy is also a near one, and saying so twice helps nobody)."""
+        exact copy is also a near one, and saying so twice helps nobody), except for a photo
+        to retake: a blurred or dark photo's perceptual hash matches too much to mean
+        anything (its quality reasons already reject it)."""
         earlier = [(c.photo_sha256, PhotoUse(checkin_id=str(c.id), customer_id=c.customer_id,
                                              submitted_at=c.submitted_at))
                    for c in store.checkins.with_photo(checkin.photo_sha256)]
         reuse = photo_reuse_verdict(str(checkin.id), checkin.photo_sha256,
                                     checkin.submitted_at, build_index(earlier))
-        if reuse.reasons or shelf.perceptual_hash is None:
+        if reuse.reasons or shelf.perceptual_hash is None or needs_retake(shelf.reasons):
             return list(reuse.reasons)
         with self._lock:
             photos = self._histories.setdefault(store.tenant_id, TenantPhotos())

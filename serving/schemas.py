@@ -35,6 +35,7 @@ from visitproof.records import (
     NextActionKind,
     Verification,
 )
+from visitproof.retake import retake_codes
 from visitproof.values import non_finite_path
 from visitproof.verdicts import checkin_verdict
 
@@ -173,6 +174,12 @@ class VerdictPublic(BaseModel):
     checkin_id: UUID
     status: CheckinStatus
     reasons: list[ReasonPublic]
+    retake: bool = Field(description="True when the rep should take the shelf photo again "
+                         "(blurred, dark, washed out, too small, no shelf or a cut-off "
+                         "fixture): the phone should ask for a new photo under the same "
+                         "check-in id rather than show a rejection.")
+    retake_reasons: list[str] = Field(description="The codes that ask for the retake "
+                                      "(visitproof.retake.RETAKE_CODES), in reason order.")
     rules_version: int | None = None
     shelf: dict[str, Any] | None
     fix: FixVerdictPublic | None
@@ -186,10 +193,13 @@ class VerdictPublic(BaseModel):
         verdict = checkin_verdict(checkin)
         shelf, fix = checkin.latest("shelf"), checkin.latest("fix")
         reasons = [ReasonPublic(code=r.code, message=r.message) for r in verdict.reasons]
+        retake = retake_codes(verdict.reasons) if verdict.status is not \
+            CheckinStatus.VERIFIED else ()
         shelf_json = _shelf_json(shelf) if shelf is not None else None
         version = shelf_json.get("rules_version") if shelf_json is not None else None
         return cls(
             checkin_id=checkin.id, status=verdict.status, reasons=reasons,
+            retake=bool(retake), retake_reasons=list(retake),
             rules_version=version if isinstance(version, int) else None,
             shelf=shelf_json,
             fix=None if fix is None else FixVerdictPublic(

@@ -238,7 +238,12 @@ def judge_pixels(photo: DecodedPhoto, exif: PhotoExif, *, detector: ShelfDetecto
     placements: tuple[FeaturedPlacement, ...] = ()
     golden_rows: tuple[int, ...] = ()
     share: float | None = None
-    if not layout.found:
+    if needs_retake(reasons):
+        # A blurred, dark or tiny photo says nothing reliable about the shelf: "featured
+        # product absent" would send the rep looking for products that are there. The
+        # verdict is the retake alone (visitproof.retake).
+        pass
+    elif not layout.found:
         reasons.append(reason(ReasonCode.NO_SHELF_FOUND))
     else:
         if _featured_in_cut_bay(layout, skus, featured):
@@ -262,6 +267,12 @@ def judge_pixels(photo: DecodedPhoto, exif: PhotoExif, *, detector: ShelfDetecto
         perceptual_hash=photo_hash, exif=exif, quality=quality,
         model_version=detector.model_version, policy_version=policies.golden_zone.version,
         timings_ms=timings)
+
+
+def needs_retake(reasons: Sequence[Reason]) -> bool:
+    """Whether ``reasons`` hold a photo-quality failure (blur, darkness, glare, too few
+    pixels): the photo must be taken again before its shelf can be judged."""
+    return any(r.code in _QUALITY_CODES for r in reasons)
 
 
 def with_extra_reasons(verdict: ShelfVerdict, extra: Sequence[Reason]) -> ShelfVerdict:

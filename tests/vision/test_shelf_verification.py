@@ -117,6 +117,32 @@ def test_exposure_is_judged_on_the_packs_not_on_a_blank_panel_beside_them(
     assert verdict.status.value == ("rejected" if washed_out else "verified")
 
 
+@pytest.mark.parametrize(("spoil", "quality_code"), [
+    (lambda image: cv2.GaussianBlur(image, (0, 0), 9), "PHOTO_BLURRY"),
+    (lambda image: (image * 0.08).astype(np.uint8), "PHOTO_TOO_DARK"),
+    (lambda image: np.clip(image.astype(np.int32) + 200, 0, 255).astype(np.uint8),
+     "PHOTO_OVEREXPOSED"),
+])
+@pytest.mark.parametrize("featured", [[0], [1], [12]])  # in the zone, outside it, not there
+def test_a_photo_to_retake_is_judged_for_nothing_else(
+        gallery: ProductGallery, detector, spoil: object,  # type: ignore[no-untyped-def]
+        quality_code: str, featured: list[int]) -> None:
+    """A blurred, dark or washed-out photo: its quality codes alone, never "featured
+    absent" or "not in the golden zone" (the rep would look for products that are there)."""
+    image, products, bands, tags = laid_shelf(ROWS)
+    data = encode(spoil(image), quality=92)  # type: ignore[operator]
+    verdict = judge_pixels(decode_photo(data), read_exif(data), detector=detector,
+                           gallery=gallery, featured=[CATALOGUE[i].sku for i in featured],
+                           policies=ShelfPolicies(),
+                           detections=with_tags(products, tags, bands))
+    codes = [r.code for r in verdict.reasons]
+    assert quality_code in codes
+    assert set(codes) <= {"PHOTO_BLURRY", "PHOTO_TOO_DARK", "PHOTO_OVEREXPOSED",
+                          "PHOTO_LOW_RESOLUTION", "FEATURED_UNKNOWN_SKU"}, codes
+    assert verdict.status.value == "rejected"
+    assert verdict.featured == ()
+
+
 def test_unreadable_upload_is_a_rejected_verdict_not_an_exception(
         gallery: ProductGallery, detector) -> None:  # type: ignore[no-untyped-def]
     verdict = verify_shelf_photo(b"GIF89a not really", detector=detector, gallery=gallery,
