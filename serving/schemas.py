@@ -24,10 +24,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    JsonValue,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from visitproof.reasons import ReasonCode
 from visitproof.records import (
     Checkin,
     CheckinStatus,
@@ -144,11 +146,18 @@ class CheckinMeta(BaseModel):
         "\"cooler\"); omitted: the rules' default fixture type.")
 
 
+_REASON_CODES: list[JsonValue] = sorted(code.value for code in ReasonCode)
+
+
 class ReasonPublic(BaseModel):
     """A stable reason code (the table in visitproof/reasons.py) and a
     message for the rep."""
 
-    code: str
+    # Documented as an enum (the phone can switch on it); typed str, so a code a later
+    # release retires still reads back from an old verification.
+    code: str = Field(json_schema_extra={"enum": _REASON_CODES},
+                      description="One of visitproof.reasons.ReasonCode; severity and "
+                      "message template in the README's reason tables.")
     message: str
 
 

@@ -49,3 +49,11 @@ def test_the_document_the_docs_read_is_served(api: Api) -> None:
     assert document.status_code == 200
     assert "/v1/checkins" in document.json()["paths"]
     assert "/docs" not in document.json()["paths"]
+
+
+def test_reason_codes_are_an_enum_in_the_document(api: Api) -> None:
+    """A phone app can switch on every reason code the service can give."""
+    from visitproof.reasons import ReasonCode
+
+    schema = api.client.get("/openapi.json").json()["components"]["schemas"]["ReasonPublic"]
+    assert set(schema["properties"]["code"]["enum"]) == {code.value for code in ReasonCode}
