@@ -6,6 +6,10 @@ type processors (``type_coerce``), and converted a column at a time: SQLite keep
 (``2026-11-03 09:40:00.000000``) and 32-digit hex UUIDs; PostgreSQL drivers return aware
 datetimes and UUID objects. Ids come out in canonical UUID text either way.
 
+Customers carry their owners (:func:`visitproof.neglect.owner_rep_ids`: assigned reps in
+order, or the reps of the customer's territory), read the way the overlap analysis reads
+them, so PHI's untouched customers and the coverage gaps name the same customers.
+
 Check-ins are read whole (the trend and "last 5 check-ins" look back beyond the period).
 Verifications: the latest verdict of each checker per check-in; reasons are decoded only for
 the failing ones.
@@ -20,7 +24,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from phi.tables import PhiTables, frame
+from phi.tables import PhiTables, customers_frame, frame
+from visitproof import neglect
 from visitproof.reasons import ReasonCode
 from visitproof.records import CheckinStatus
 from visitproof.store import tables as t
@@ -31,8 +36,14 @@ def tables_from_store(connection: Connection, tenant_id: str) -> PhiTables:
     """All PHI inputs of ``tenant_id``."""
     teams = _read(connection, t.teams, tenant_id, [t.teams.c.id, t.teams.c.region],
                   ["team_id", "region"])
-    reps = _read(connection, t.reps, tenant_id, [t.reps.c.id, t.reps.c.team_id],
-                 ["rep_id", "team_id"]).merge(teams, on="team_id", how="left")
+    reps = _read(connection, t.reps, tenant_id,
+                 [t.reps.c.id, t.reps.c.team_id, t.reps.c.territory_id],
+                 ["rep_id", "team_id", "territory_id"]).merge(teams, on="team_id", how="left")
+    cr = t.customer_reps.c
+    links = _read(connection, t.customer_reps, tenant_id,
+                  [cr.customer_id, cr.rep_id, cr.position], ["customer_id", "rep_id", "position"])
+    links = links.assign(position=pd.to_numeric(links["position"])).sort_values(
+        ["customer_id", "position"], kind="stable")
     c = t.checkins.c
     checkins = _read(connection, t.checkins, tenant_id, [
         c.id, c.rep_id, c.customer_id, c.arrived_at, c.departed_at, c.submitted_at, c.status,
@@ -52,10 +63,7 @@ def tables_from_store(connection: Connection, tenant_id: str) -> PhiTables:
     ld = t.leads.c
     return PhiTables(
         reps=frame("reps", reps),
-        customer_reps=frame("customer_reps", _read(
-            connection, t.customer_reps, tenant_id,
-            [t.customer_reps.c.customer_id, t.customer_reps.c.rep_id],
-            ["customer_id", "rep_id"])),
+        customer_reps=frame("customer_reps", links),
         contacts=frame("contacts", _read(
             connection, t.contacts, tenant_id,
             [t.contacts.c.id, t.contacts.c.customer_id, t.contacts.c.role],
@@ -68,7 +76,24 @@ def tables_from_store(connection: Connection, tenant_id: str) -> PhiTables:
         checkins=frame("checkins", checkins),
         outcomes=frame("outcomes", outcomes),
         failures=frame("failures", _failures(connection, tenant_id)),
+        customers=_customers(connection, tenant_id, links, reps),
     )
+
+
+def _customers(connection: Connection, tenant_id: str, links: pd.DataFrame,
+               reps: pd.DataFrame) -> pd.DataFrame:
+    """Every customer of the tenant with its owners (``PhiTables.customers``)."""
+    k = t.customers.c
+    customers = _read(connection, t.customers, tenant_id, [k.id, k.territory_id],
+                      ["customer_id", "territory_id"]).sort_values("customer_id")
+    assigned = links["rep_id"].groupby(links["customer_id"], sort=False).agg(tuple)
+    rep_territory = {str(r): None if pd.isna(territory) else str(territory)
+                     for r, territory in zip(reps["rep_id"], reps["territory_id"], strict=True)}
+    owners = neglect.owner_rep_ids(
+        [assigned.get(c, ()) for c in customers["customer_id"]],
+        [None if pd.isna(territory) else str(territory)
+         for territory in customers["territory_id"]], rep_territory)
+    return customers_frame(customers["customer_id"], owners)
 
 
 def _read(connection: Connection, table: sa.Table, tenant_id: str,

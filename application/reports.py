@@ -25,6 +25,13 @@ Every rep id of every answer goes through one rule, :func:`scoped_rep_ids`:
 - inside a record that stays, a rep id outside the scope is dropped from id lists
   (``owner_rep_ids``, ``reps_without_territory``, ``by_rep``) and is null where the field
   holds one id (``last_touch_rep_id``).
+
+Neglected customers: PHI's ``UNTOUCHED_CUSTOMERS`` warnings, the overlap report's coverage
+gaps (and the map's neglected customers) and :func:`coverage` share one definition
+(:mod:`visitproof.neglect`): owned customers with no verified visit by anyone for
+``neglect_days`` days or more, judged at the period's end or ``now`` if earlier. For the
+same scope and period, the union of the scope's reps' PHI warnings is the overlap report's
+gaps (plus, for the whole tenant, the warning about customers nobody owns).
 """
 
 from __future__ import annotations
@@ -49,6 +56,8 @@ from phi.periods import CALENDAR, calendar_instant, in_calendar, parse_period
 from phi.periods import Period as PhiPeriod
 from phi.report import PhiReport, build_report
 from phi.tables import PhiTables
+from phi.warning_signs import WarningCode
+from visitproof import neglect
 from visitproof.errors import InvalidInput, InvalidValue
 from visitproof.store import ReferenceData
 
@@ -100,7 +109,7 @@ def overlap_reports(connection: Connection, tenant_id: str, *, first: date, last
     now = calendar_instant(now, "now")
     timezone = tenant_timezone(connection, tenant_id)
     whole = local_days(first, last, ZoneInfo(timezone))
-    judged_at = min(whole.end, now)
+    judged_at = neglect.judged_at(whole.end, now)
     inputs = overlap_inputs(connection, tenant_id, until=whole.end)
     if inputs.sites.frame.empty:
         raise InvalidInput(f"tenant {tenant_id!r} has no customers yet: nothing to map",
@@ -110,7 +119,7 @@ def overlap_reports(connection: Connection, tenant_id: str, *, first: date, last
     periods = [whole, *(calendar_weeks(whole, timezone) if weekly else [])]
     reports = []
     for period in periods:
-        at = min(period.end, judged_at)
+        at = neglect.judged_at(period.end, judged_at)
         report = build_overlap_report(scoped, period, at, policy, crs=crs, ranking=ranking)
         if visible is not None:
             status = _owned_coverage(inputs, at, policy, visible)
@@ -160,7 +169,8 @@ def _missing(value: Any) -> bool:
 
 def _scoped_phi(report: PhiReport, visible: frozenset[str] | None) -> PhiReport:
     """``report`` with only the rows, warnings and per-rep counts of ``visible`` reps (a
-    warning about no rep, such as unowned leads, stays)."""
+    warning about no rep stays for unowned leads, but not for customers nobody owns: a
+    customer none of whose owners is in scope is left out)."""
     if visible is None:
         return report
     excluded = report.excluded
@@ -168,7 +178,8 @@ def _scoped_phi(report: PhiReport, visible: frozenset[str] | None) -> PhiReport:
         report,
         reps=tuple(row for row in report.reps if scoped_rep_id(row.subject_id, visible)),
         warnings=tuple(w for w in report.warnings
-                       if w.rep_id is None or scoped_rep_id(w.rep_id, visible)),
+                       if scoped_rep_id(w.rep_id, visible)
+                       or (w.rep_id is None and w.code is not WarningCode.UNTOUCHED_CUSTOMERS)),
         excluded=replace(excluded, by_rep={
             rep: n for rep, n in excluded.by_rep.items() if scoped_rep_id(rep, visible)}))
 

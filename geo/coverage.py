@@ -1,13 +1,17 @@
 """Coverage gaps: customers nobody has visited, verified, for ``neglect_days`` or more.
 
-A customer's **last touch** is the latest departure of a verified visit to it, by any rep,
-before "now" (passed in, UTC). A customer is a **gap** when it has no last touch at all, or
-``now - last_touch >= neglect_days`` days. Gaps are ranked by potential — the customer's
-tier (A, then B, then C; records carry no finer potential figure) — then by days untouched
-(never-touched first, then the longest), then by id, so the list is stable.
+What "neglected" means — which visits count, which customers, as of when, who owns a
+customer — is :mod:`visitproof.neglect`, the same definition PHI's ``UNTOUCHED_CUSTOMERS``
+warning uses. In short: a customer's **last touch** is the latest departure of a verified
+visit to it, by any rep, before "now" (passed in, UTC; a report passes its period's end, or
+now if earlier); it is a **gap** when it has no last touch at all, or
+``now - last_touch >= neglect_days`` days. Its **owners** (``owner_rep_ids``) are its
+assigned reps, primary first, or, when it has none, the reps whose territory is the
+customer's territory.
 
-The **owner** is the customer's first assigned rep; a customer with none falls to the reps
-whose territory is the customer's territory (all listed in ``owner_rep_ids``).
+Gaps are ranked by potential — the customer's tier (A, then B, then C; records carry no
+finer potential figure) — then by days untouched (never-touched first, then the longest),
+then by id, so the list is stable.
 """
 
 from __future__ import annotations
@@ -21,9 +25,9 @@ import pandas as pd
 
 from geo.routes import Visits
 from geo.territory_overlap import OverlapPolicy
+from visitproof import neglect
 from visitproof.errors import InvalidValue
 from visitproof.records import Customer, Rep
-from visitproof.values import require_utc
 
 SITE_COLUMNS = ("customer_id", "name", "tier", "lon", "lat", "territory_id",
                 "assigned_rep_ids")
@@ -81,12 +85,8 @@ def sites_frame(frame: pd.DataFrame) -> CustomerSites:
 
 def last_touches(visits: Visits, now: datetime) -> pd.DataFrame:
     """Per customer touched before ``now`` (UTC): ``last_touch`` and ``last_touch_rep_id``,
-    indexed by ``customer_id``."""
-    before = visits.until(now).frame
-    latest = before.sort_values(["departed_at", "rep_id"]).drop_duplicates(
-        "customer_id", keep="last")
-    return (latest.set_index("customer_id")[["departed_at", "rep_id"]]
-            .rename(columns={"departed_at": "last_touch", "rep_id": "last_touch_rep_id"}))
+    indexed by ``customer_id`` (:func:`visitproof.neglect.last_touches`)."""
+    return neglect.last_touches(visits.frame, now)
 
 
 def coverage_status(sites: CustomerSites, visits: Visits, now: datetime,
@@ -94,16 +94,14 @@ def coverage_status(sites: CustomerSites, visits: Visits, now: datetime,
                     reps: Sequence[Rep] | Mapping[str, str | None] = ()) -> pd.DataFrame:
     """Every customer with ``last_touch`` (UTC or NaT), ``last_touch_rep_id``, ``days``
     untouched (float days or NaN), ``status`` ("covered", "neglected" or "never") and
-    ``owner_rep_ids`` (tuple), judged at ``now`` (tz-aware; naive raises)."""
-    now_utc = pd.Timestamp(require_utc(now, "now"))
-    frame = sites.frame.join(last_touches(visits, now_utc.to_pydatetime()), on="customer_id")
-    days = (now_utc - frame["last_touch"]).dt.total_seconds() / 86400.0
-    status = np.where(days.isna(), "never",
-                      np.where(days >= policy.neglect_days, "neglected", "covered"))
-    territory_reps = _territory_reps(reps)
-    owners = [tuple(ids) or (territory_reps.get(t, ()) if isinstance(t, str) else ())
-              for ids, t in zip(frame["assigned_rep_ids"], frame["territory_id"], strict=True)]
-    return frame.assign(days=days, status=status, owner_rep_ids=owners)
+    ``owner_rep_ids`` (tuple), judged at ``now`` (tz-aware; naive raises) by
+    :func:`visitproof.neglect.neglect_status`."""
+    status = neglect.neglect_status(sites.frame["customer_id"], visits.frame, now,
+                                    policy.neglect_days)
+    frame = sites.frame.join(status.drop(columns="customer_id").set_axis(sites.frame.index))
+    owners = neglect.owner_rep_ids(frame["assigned_rep_ids"], frame["territory_id"],
+                                   _rep_territory(reps))
+    return frame.assign(owner_rep_ids=owners)
 
 
 def coverage_gaps(sites: CustomerSites, visits: Visits, now: datetime, policy: OverlapPolicy,
@@ -137,15 +135,10 @@ def gaps_from_status(status: pd.DataFrame) -> tuple[CoverageGap, ...]:
         for row in gap.itertuples(index=False))
 
 
-def _territory_reps(reps: Sequence[Rep] | Mapping[str, str | None],
-                    ) -> dict[str, tuple[str, ...]]:
-    pairs = reps.items() if isinstance(reps, Mapping) else ((r.id, r.territory_id)
-                                                            for r in reps)
-    owners: dict[str, list[str]] = {}
-    for rep_id, territory_id in sorted(pairs, key=lambda p: p[0]):
-        if territory_id is not None:
-            owners.setdefault(territory_id, []).append(rep_id)
-    return {territory: tuple(ids) for territory, ids in owners.items()}
+def _rep_territory(reps: Sequence[Rep] | Mapping[str, str | None]) -> dict[str, str | None]:
+    if isinstance(reps, Mapping):
+        return dict(reps)
+    return {r.id: r.territory_id for r in reps}
 
 
 def _missing(value: object) -> bool:

@@ -40,7 +40,7 @@ from geo.territory_overlap import (
     pairwise_overlap,
     top_reps,
 )
-from visitproof.values import require_utc
+from visitproof import neglect
 
 DEFINITIONS = {
     "footprint": "the rep's route through their verified visits in the period, buffered by "
@@ -50,8 +50,7 @@ DEFINITIONS = {
     "shared_accounts": "customers with a verified visit by both reps in the period",
     "group_overlap": "area covered by two or more of the top-N footprints / area covered by "
                      "any of them",
-    "coverage_gap": "a customer with no verified visit by anyone for neglect_days days or "
-                    "more before 'now' (or never), ranked by tier then days untouched",
+    "coverage_gap": f"{neglect.DEFINITION}; ranked by tier then days untouched",
 }
 
 
@@ -70,7 +69,8 @@ class OverlapInputs:
 
 @dataclass(frozen=True, slots=True)
 class OverlapReport:
-    """Everything computed for one period; ``now`` (UTC) is when coverage is judged."""
+    """Everything computed for one period; ``now`` (UTC) is when coverage is judged: the
+    period's end, or the caller's now if earlier (:func:`visitproof.neglect.judged_at`)."""
 
     period: Period
     now: datetime
@@ -88,12 +88,13 @@ class OverlapReport:
 def build_overlap_report(inputs: OverlapInputs, period: Period, now: datetime,
                          policy: OverlapPolicy, *, ranking: Sequence[str] | None = None,
                          crs: CRS | None = None) -> OverlapReport:
-    """The full analysis of ``period``, coverage judged at ``now`` (tz-aware UTC).
+    """The full analysis of ``period`` read at ``now`` (tz-aware UTC); coverage is judged at
+    the period's end, or ``now`` if earlier, as PHI's untouched-customer warning is.
 
     ``crs`` defaults to the UTM zone of the customers' extent; ``ranking`` replaces "most
     verified visits" for choosing the top ``policy.top_n`` reps.
     """
-    now = require_utc(now, "now")
+    now = neglect.judged_at(period.end, now)
     frame = inputs.sites.frame
     if crs is None:
         lon = np.r_[frame["lon"].to_numpy(float), inputs.visits.frame["lon"].to_numpy(float)]

@@ -28,8 +28,9 @@ from phi.evidence import Evidence, gather_evidence
 from phi.exclusions import ExcludedCheckins, excluded_checkins, period_checkins
 from phi.periods import Period, previous_period, trailing_periods
 from phi.score import COUNT_COLUMNS, PhiTargets, PhiWeights, group_counts, score_counts
-from phi.tables import PhiTables
+from phi.tables import PhiTables, customer_owners
 from phi.warning_signs import WarningPolicy, WarningSign, warning_signs
+from visitproof import neglect
 from visitproof.errors import NotFound
 
 TOTAL = "*"
@@ -95,8 +96,9 @@ def build_report(tables: PhiTables, *, period: Period, now: datetime,
                  weights: PhiWeights | None = None, targets: PhiTargets | None = None,
                  rules: ComponentRules | None = None, policy: WarningPolicy | None = None,
                  team: str | None = None, trend_length: int = 6) -> PhiReport:
-    """Score ``period`` as of ``now`` (tz-aware). ``team`` restricts to one team's reps
-    (unowned leads then drop out of the total); ``trend_length`` periods (this one
+    """Score ``period`` as of ``now`` (tz-aware). Untouched customers are judged at the
+    period's end, or ``now`` if earlier (:mod:`visitproof.neglect`). ``team`` restricts to
+    one team's reps (unowned leads and customers then drop out); ``trend_length`` periods (this one
     included) feed each rep's trend. Raises :class:`NotFound` for an unknown team."""
     weights, targets = weights or PhiWeights(), targets or PhiTargets()
     rules, policy = rules or ComponentRules(), policy or WarningPolicy()
@@ -128,9 +130,12 @@ def build_report(tables: PhiTables, *, period: Period, now: datetime,
         total=_total(current, weights, targets),
         trend_periods=tuple(p.label for p in trend),
         excluded=excluded_checkins(tables, in_period),
-        warnings=warning_signs(reps=reps, customer_reps=tables.customer_reps,
-                               evidence=evidence, period_checkins=in_period,
-                               previous_checkins=before, leads=current.leads, policy=policy),
+        warnings=warning_signs(reps=reps, customers=customer_owners(tables),
+                               evidence=evidence,
+                               neglect_at=neglect.judged_at(period.end, evidence.now),
+                               period_checkins=in_period, previous_checkins=before,
+                               leads=current.leads, policy=policy,
+                               include_unowned=team is None),
     )
 
 

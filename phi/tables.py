@@ -15,6 +15,10 @@ Columns, one row each per:
   status, due_at, action_kind, contact_id (the next action's fields)
 * ``outcomes``: checkin_id, completed_at (a next action marked done)
 * ``failures``: checkin_id, code (reason codes of each checker's latest failing verdict)
+* ``customers`` (optional): customer_id, owner_rep_ids (tuple of rep ids: the owners of
+  :func:`visitproof.neglect.owner_rep_ids`, assigned reps or else the territory's reps),
+  one row per customer of the tenant, owned or not. Left out (None), each customer of
+  ``customer_reps`` is owned by its assigned reps (:func:`customer_owners`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from visitproof import neglect
 from visitproof.errors import InvalidInput
 from visitproof.records import (
     ActionOutcome,
@@ -49,6 +54,7 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     "outcomes": ("checkin_id", "completed_at"),
     "failures": ("checkin_id", "code"),
 }
+CUSTOMER_COLUMNS = ("customer_id", "owner_rep_ids")
 TIMESTAMPS: Mapping[str, tuple[str, ...]] = {
     "leads": ("created_at",),
     "touches": ("at",),
@@ -69,8 +75,14 @@ class PhiTables:
     checkins: pd.DataFrame
     outcomes: pd.DataFrame
     failures: pd.DataFrame
+    customers: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
+        if self.customers is not None:
+            missing = [c for c in CUSTOMER_COLUMNS if c not in self.customers.columns]
+            if missing:
+                raise InvalidInput(f"customers must have columns {list(CUSTOMER_COLUMNS)}, "
+                                   f"missing {missing}", code="BAD_PHI_TABLE")
         for name, columns in COLUMNS.items():
             frame = getattr(self, name)
             if not isinstance(frame, pd.DataFrame):
@@ -108,6 +120,24 @@ def frame(name: str,
     return data
 
 
+def customers_frame(customer_ids: Iterable[str],
+                    owner_rep_ids: Iterable[tuple[str, ...]]) -> pd.DataFrame:
+    """The optional ``customers`` table: one row per customer with its owners."""
+    return pd.DataFrame({"customer_id": pd.Series(list(customer_ids), dtype=object),
+                         "owner_rep_ids": pd.Series([tuple(ids) for ids in owner_rep_ids],
+                                                    dtype=object)})
+
+
+def customer_owners(tables: PhiTables) -> pd.DataFrame:
+    """``tables.customers``, or (when None) each customer of ``customer_reps`` with its
+    assigned reps as owners, in row order."""
+    if tables.customers is not None:
+        return tables.customers.loc[:, list(CUSTOMER_COLUMNS)]
+    links = tables.customer_reps
+    grouped = links["rep_id"].astype(str).groupby(links["customer_id"], sort=False).agg(tuple)
+    return customers_frame(grouped.index.astype(str), grouped.tolist())
+
+
 def tables_from_records(*, reps: Iterable[Rep], teams: Iterable[Team] = (),
                         customers: Iterable[Customer] = (), contacts: Iterable[Contact] = (),
                         leads: Iterable[Lead] = (), touches: Iterable[LeadTouch] = (),
@@ -116,6 +146,10 @@ def tables_from_records(*, reps: Iterable[Rep], teams: Iterable[Team] = (),
     """Columnar tables from domain records (all of one tenant)."""
     regions = {team.id: team.region for team in teams}
     checkin_list = list(checkins)
+    reps, customers = list(reps), list(customers)
+    owners = neglect.owner_rep_ids([c.assigned_rep_ids for c in customers],
+                                   [c.territory_id for c in customers],
+                                   {r.id: r.territory_id for r in reps})
     return PhiTables(
         reps=frame("reps", [{"rep_id": r.id, "team_id": r.team_id,
                              "region": regions.get(r.team_id) if r.team_id else None}
@@ -137,6 +171,7 @@ def tables_from_records(*, reps: Iterable[Rep], teams: Iterable[Team] = (),
                                      "completed_at": o.completed_at} for o in outcomes]),
         failures=frame("failures", [{"checkin_id": str(c.id), "code": code}
                                     for c in checkin_list for code in failure_codes(c)]),
+        customers=customers_frame([c.id for c in customers], owners),
     )
 
 

@@ -2,8 +2,11 @@
 
 * ``WAITING_STREAK``: the rep's last N verified check-ins (as of now) all have
   "waiting for customer" as next action.
-* ``UNTOUCHED_CUSTOMERS``: the rep's assigned customers with no verified check-in (by
-  anyone) for ``untouched_days`` days or more, or never.
+* ``UNTOUCHED_CUSTOMERS``: the customers the rep owns that are neglected as of the period's
+  end, or now if earlier: no verified visit by anyone for ``neglect_days`` days or more, or
+  never (:mod:`visitproof.neglect`, the definition the coverage gaps and the overlap map
+  use too, so a team's warnings list exactly the customers its overlap page marks). With
+  ``include_unowned``, one more warning (no rep) lists neglected customers nobody owns.
 * ``LEAD_NOT_TOUCHED``: leads with intake in the period not touched within the first-touch
   window (the same rule as the activation rate).
 * ``LATE_CHECKINS``: check-ins of the period (any status) submitted more than
@@ -17,11 +20,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 import pandas as pd
 
 from phi.evidence import Evidence
+from visitproof import neglect
 from visitproof.records import CheckinStatus, NextActionKind
 
 
@@ -37,11 +42,13 @@ class WarningCode(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class WarningPolicy:
-    """Thresholds: a streak length (check-ins), days, minutes, and a failure-share rise
-    (fraction, absolute) with a minimum failure count."""
+    """Thresholds: a streak length (check-ins), days without a verified visit that make a
+    customer neglected (:data:`visitproof.neglect.NEGLECT_DAYS`, the coverage gaps'
+    default too), minutes, and a failure-share rise (fraction, absolute) with a minimum
+    failure count."""
 
     waiting_streak: int = 5
-    untouched_days: int = 21
+    neglect_days: int = neglect.NEGLECT_DAYS
     late_minutes: float = 15.0
     failure_rise: float = 0.10
     failure_min_count: int = 3
@@ -62,12 +69,18 @@ class WarningSign:
         return len(self.subject_ids)
 
 
-def warning_signs(*, reps: pd.DataFrame, customer_reps: pd.DataFrame, evidence: Evidence,
-                  period_checkins: pd.DataFrame, previous_checkins: pd.DataFrame,
-                  leads: pd.DataFrame, policy: WarningPolicy) -> tuple[WarningSign, ...]:
-    """All warning signs for the reps in ``reps`` (rep_id, team_id). ``period_checkins`` and
-    ``previous_checkins``: check-ins of any status in this and the previous period;
-    ``leads``: rows of :func:`phi.components.lead_activation`."""
+def warning_signs(*, reps: pd.DataFrame, customers: pd.DataFrame, evidence: Evidence,
+                  neglect_at: datetime, period_checkins: pd.DataFrame,
+                  previous_checkins: pd.DataFrame, leads: pd.DataFrame,
+                  policy: WarningPolicy, include_unowned: bool = False,
+                  ) -> tuple[WarningSign, ...]:
+    """All warning signs for the reps in ``reps`` (rep_id, team_id). ``customers``:
+    customer_id, owner_rep_ids (:func:`phi.tables.customer_owners`); ``neglect_at``: when
+    neglect is judged (UTC; :func:`visitproof.neglect.judged_at` of the period's end and
+    ``evidence.now``); ``period_checkins`` and ``previous_checkins``: check-ins of any
+    status in this and the previous period; ``leads``: rows of
+    :func:`phi.components.lead_activation`; ``include_unowned``: also warn about neglected
+    customers nobody owns (rep None)."""
     teams = dict(zip(reps["rep_id"], reps["team_id"], strict=True))
     in_scope = pd.Index(reps["rep_id"])
     found: list[WarningSign] = []
@@ -90,18 +103,13 @@ def warning_signs(*, reps: pd.DataFrame, customer_reps: pd.DataFrame, evidence: 
         add(WarningCode.WAITING_STREAK, rep_id, f"last {policy.waiting_streak} check-ins all "
             "wait for the customer instead of naming a next action", ids)
 
-    last_visit = (evidence.checkins.groupby("customer_id", as_index=False)["departed_at"].max()
-                  .rename(columns={"departed_at": "last_visit"}))
-    assigned = customer_reps[customer_reps["rep_id"].isin(in_scope)].merge(
-        last_visit, on="customer_id", how="left")
-    assigned["days"] = (evidence.now - assigned["last_visit"]) / pd.Timedelta(days=1)
-    stale = assigned[assigned["last_visit"].isna() | (assigned["days"] >= policy.untouched_days)]
-    stale = stale.sort_values(["rep_id", "days"], ascending=[True, False], na_position="first")
-    never = stale["last_visit"].isna().groupby(stale["rep_id"]).sum()
-    for rep_id, ids in _ids_by_rep(stale, "customer_id").items():
-        add(WarningCode.UNTOUCHED_CUSTOMERS, rep_id,
-            f"{len(ids)} assigned customers without a verified visit for "
-            f">= {policy.untouched_days} days ({int(never[rep_id])} never visited)", ids)
+    for owner, ids, never in _untouched(customers, evidence, neglect_at, policy, in_scope,
+                                        include_unowned):
+        whose = "customers nobody owns" if owner is None else "customers they own"
+        add(WarningCode.UNTOUCHED_CUSTOMERS, owner,
+            f"{len(ids)} {whose} without a verified visit by anyone for "
+            f">= {policy.neglect_days} days as of {pd.Timestamp(neglect_at):%Y-%m-%d %H:%M} "
+            f"UTC ({never} never visited)", ids)
 
     missed = leads[leads["judged"] & ~leads["activated"]]
     missed = missed[missed["rep_id"].isin(in_scope) | missed["rep_id"].isna()]
@@ -138,6 +146,29 @@ def warning_signs(*, reps: pd.DataFrame, customer_reps: pd.DataFrame, evidence: 
 
     return tuple(sorted(found, key=lambda w: (list(WarningCode).index(w.code),
                                               w.rep_id or "")))
+
+
+def _untouched(customers: pd.DataFrame, evidence: Evidence, at: datetime,
+               policy: WarningPolicy, in_scope: pd.Index, include_unowned: bool,
+               ) -> list[tuple[str | None, list[str], int]]:
+    """(rep id or None, neglected customer ids — never visited first, then the longest
+    untouched —, how many never visited) per rep in scope with any."""
+    status = neglect.neglect_status(customers["customer_id"].astype(str), evidence.checkins,
+                                    at, policy.neglect_days)
+    status["owner_rep_ids"] = list(customers["owner_rep_ids"])
+    gap = status.loc[status["status"] != "covered"]
+    gap = gap.sort_values(["days", "customer_id"], ascending=[False, True],
+                          na_position="first", kind="stable")
+    owned = gap.explode("owner_rep_ids").rename(columns={"owner_rep_ids": "rep_id"})
+    owned = owned[owned["rep_id"].isin(in_scope)]
+    found: list[tuple[str | None, list[str], int]] = [
+        (rep_id, ids, int(owned.loc[owned["rep_id"] == rep_id, "days"].isna().sum()))
+        for rep_id, ids in _ids_by_rep(owned, "customer_id").items()]
+    unowned = gap.loc[[not owners for owners in gap["owner_rep_ids"]]]
+    if include_unowned and not unowned.empty:
+        found.append((None, unowned["customer_id"].astype(str).tolist(),
+                      int(unowned["days"].isna().sum())))
+    return found
 
 
 def _ids_by_rep(rows: pd.DataFrame, column: str) -> dict[str, list[str]]:
