@@ -146,7 +146,7 @@ class CheckinMeta(BaseModel):
         "\"cooler\"); omitted: the rules' default fixture type.")
 
 
-_REASON_CODES: list[JsonValue] = sorted(code.value for code in ReasonCode)
+_REASON_CODES: list[JsonValue] = [*sorted(code.value for code in ReasonCode)]
 
 
 class ReasonPublic(BaseModel):
