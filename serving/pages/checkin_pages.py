@@ -8,64 +8,103 @@ Times are shown in the tenant's time zone, with the zone named.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from html import escape
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from serving.pages.checkin_filters import CheckinFilters, Names
 from serving.pages.layout import page
 from serving.schemas import CheckinPublic, CheckinsPublic, ReasonPublic
 from visitproof.records import CheckinStatus
 
+LIST_PAGE = "/manager/checkins"
+EXPORT_PAGE = "/manager/checkins.csv"
 
-def checkins_page(checkins: CheckinsPublic, *, timezone: str, filters: Mapping[str, str],
-                  limit: int, offset: int) -> str:
-    """The list page: one row per check-in, newest departure first, with paging links that
-    keep ``filters`` (query parameters already in effect)."""
+
+def checkins_page(checkins: CheckinsPublic, *, timezone: str, filters: CheckinFilters,
+                  names: Names, reps: Sequence[tuple[str, str]], limit: int,
+                  offset: int) -> str:
+    """The list page: the filter form (``reps``: the (id, name) pairs the rep select
+    offers), one row per check-in in the order of ``filters.sort``, the position ("51–100
+    of 8,238"), paging links and the CSV export link, all keeping ``filters``."""
     zone = ZoneInfo(timezone)
-    statuses = "".join(
-        f"<option value='{s.value}'{' selected' if filters.get('status') == s.value else ''}>"
-        f"{s.value}</option>" for s in CheckinStatus)
-    form = ("<form class='filters' method='get'>"
-            f"<label>rep <input name='rep_id' value='{escape(filters.get('rep_id', ''))}' "
-            "size='10'></label>"
-            f"<label>customer <input name='customer_id' "
-            f"value='{escape(filters.get('customer_id', ''))}' size='10'></label>"
-            f"<label>status <select name='status'><option value=''>any</option>{statuses}"
-            "</select></label><button type='submit'>Filter</button></form>")
     rows = []
     for c in checkins.data:
         rows.append(
             f"<tr data-checkin-id='{c.id}'><td><a href='/manager/checkins/{c.id}'>"
-            f"{local_time(c.departed_at, zone)}</a></td><td>{escape(c.rep_id)}</td>"
-            f"<td>{escape(c.customer_id)}</td>{_status_cell(c.status)}"
+            f"{local_time(c.submitted_at, zone)}</a></td>"
+            f"<td>{local_time(c.departed_at, zone)}</td>"
+            f"<td data-rep-id='{escape(c.rep_id)}'>{names.rep_html(c.rep_id)}</td>"
+            f"<td data-customer-id='{escape(c.customer_id)}'>"
+            f"{names.customer_html(c.customer_id)}</td>{_status_cell(c.status)}"
             f"<td>{reason_list(c.verdict.reasons)}</td></tr>")
-    table = ("<table id='vp-checkins'><thead><tr><th>departed</th><th>rep</th>"
-             "<th>customer</th><th>status</th><th>reasons</th></tr></thead><tbody>"
-             f"{''.join(rows)}</tbody></table>") if rows else "<p>No check-ins match.</p>"
+    table = ("<table id='vp-checkins'><thead><tr><th>submitted</th><th>departed</th>"
+             "<th>rep</th><th>customer</th><th>status</th><th>reasons</th></tr></thead>"
+             f"<tbody>{''.join(rows)}</tbody></table>") if rows else \
+        "<p>No check-ins match.</p>"
     shown_to = offset + len(checkins.data)
-    summary = (f"<p class='muted'>{offset + 1 if rows else 0}–{shown_to} of "
-               f"{checkins.count}, newest departure first; times in {escape(timezone)}.</p>")
+    order = "newest" if filters.sort == "newest" else "oldest"
+    summary = (f"<p class='muted' id='vp-position'>{offset + 1 if rows else 0:,}–"
+               f"{shown_to:,} of {checkins.count:,}, {order} submission first; times in "
+               f"{escape(timezone)}.</p>")
+    query = filters.query()
+    earlier, later = ("← newer", "older →") if filters.sort == "newest" else \
+        ("← older", "newer →")
     paging = []
     if offset > 0:
-        paging.append(_page_link("← newer", filters, limit, max(offset - limit, 0)))
+        paging.append(_page_link(earlier, query, limit, max(offset - limit, 0)))
     if shown_to < checkins.count:
-        paging.append(_page_link("older →", filters, limit, shown_to))
-    return page("Recent check-ins", form + summary + table + " ".join(paging))
+        paging.append(_page_link(later, query, limit, shown_to))
+    export = (f"<p><a id='vp-export' href='{EXPORT_PAGE}?{escape(urlencode(query))}'>"
+              f"Download these {checkins.count:,} check-ins as CSV</a></p>")
+    return page("Check-ins", _filter_form(filters, reps) + summary + table
+                + f"<p>{' '.join(paging)}</p>" + export, current=LIST_PAGE)
 
 
-def checkin_page(checkin: CheckinPublic, *, timezone: str, review_form: str = "") -> str:
+def _filter_form(filters: CheckinFilters, reps: Sequence[tuple[str, str]]) -> str:
+    def option(value: str, label: str, chosen: str | None) -> str:
+        selected = " selected" if value == chosen else ""
+        return f"<option value='{escape(value)}'{selected}>{escape(label)}</option>"
+
+    statuses = "".join(option(s.value, s.value, filters.status and filters.status.value)
+                       for s in CheckinStatus)
+    rep_options = "".join(option(rep_id, f"{name} ({rep_id})" if name != rep_id else rep_id,
+                                 filters.rep_id) for rep_id, name in reps)
+    if filters.rep_id and filters.rep_id not in {rep_id for rep_id, _ in reps}:
+        rep_options += option(filters.rep_id, filters.rep_id, filters.rep_id)
+    sorts = "".join(option(value, label, filters.sort) for value, label in (
+        ("newest", "newest first"), ("oldest", "oldest first")))
+    day_from = filters.day_from.isoformat() if filters.day_from else ""
+    day_to = filters.day_to.isoformat() if filters.day_to else ""
+    return ("<form class='filters' id='vp-filters' method='get' action='/manager/checkins'>"
+            f"<label>rep <select name='rep_id'><option value=''>any</option>{rep_options}"
+            "</select></label>"
+            "<label>customer id <input name='customer_id' "
+            f"value='{escape(filters.customer_id or '')}' size='10'></label>"
+            f"<label>status <select name='status'><option value=''>any</option>{statuses}"
+            "</select></label>"
+            f"<label>departed from <input type='date' name='from' value='{day_from}'></label>"
+            f"<label>to <input type='date' name='to' value='{day_to}'></label>"
+            f"<label>order <select name='sort'>{sorts}</select></label>"
+            "<button type='submit'>Filter</button></form>")
+
+
+def checkin_page(checkin: CheckinPublic, *, timezone: str, review_form: str = "",
+                 names: Names | None = None) -> str:
     """One check-in: what the rep sent, each check's verdict, and the annotated photo;
     ``review_form`` (HTML: the approve/reject form of a ``needs_review`` check-in, see
     :mod:`serving.pages.review_pages`) goes under its reasons."""
     zone = ZoneInfo(timezone)
+    names = names or Names()
     verdict = checkin.verdict
     fix, action, commitment = checkin.fix, checkin.next_action, checkin.commitment
     fields = [
         ("check-in id", f"<code>{checkin.id}</code>"),
-        ("rep", escape(checkin.rep_id)), ("customer", escape(checkin.customer_id)),
+        ("rep", names.rep_html(checkin.rep_id)),
+        ("customer", names.customer_html(checkin.customer_id)),
         ("arrived", local_time(checkin.arrived_at, zone)),
         ("departed", local_time(checkin.departed_at, zone)),
         ("photo captured", local_time(checkin.photo_captured_at, zone)),
@@ -102,7 +141,8 @@ def checkin_page(checkin: CheckinPublic, *, timezone: str, review_form: str = ""
                     "alt='the shelf photo with the verdict drawn on it'></p>")
     body.append(f"<p><a href='{photo}?annotated=false'>photo as uploaded</a> · "
                 f"sha256 <code>{checkin.photo_sha256}</code></p>")
-    return page(f"Check-in at {checkin.customer_id} by {checkin.rep_id}", "".join(body))
+    return page(f"Check-in at {names.customer(checkin.customer_id)} by "
+                f"{names.rep(checkin.rep_id)}", "".join(body), current=LIST_PAGE)
 
 
 def _shelf(shelf: Mapping[str, Any]) -> str:
@@ -155,4 +195,4 @@ def local_time(instant: datetime | None, zone: ZoneInfo) -> str:
 
 def _page_link(label: str, filters: Mapping[str, str], limit: int, offset: int) -> str:
     query = urlencode({**filters, "limit": limit, "offset": offset})
-    return f"<a href='/manager/checkins?{escape(query)}'>{label}</a>"
+    return f"<a href='{LIST_PAGE}?{escape(query)}'>{label}</a>"

@@ -24,15 +24,37 @@ form.filters label{margin-right:12px}
 NAV = (("/manager/checkins", "Check-ins"), ("/manager/reviews", "Review queue"),
        ("/manager/phi", "PHI"),
        ("/manager/overlap", "Overlap map"), ("/manager/logout", "Sign out"))
+#: The bar's look, inline: it also heads pages with their own style sheet (the PHI report,
+#: the overlap map).
+_NAV_STYLE = "background:#263238;padding:8px 24px;font:14px/1.4 system-ui,sans-serif"
+_LINK_STYLE = "color:#fff;margin-right:18px;text-decoration:none"
 
 
-def page(title: str, body: str, *, nav: bool = True) -> str:
+def nav_bar(current: str | None = None) -> str:
+    """The navigation bar of every manager page; ``current`` (a path of :data:`NAV`) is
+    marked ``aria-current``."""
+    links = "".join(
+        f"<a href='{href}' style='{_LINK_STYLE}'"
+        f"{' aria-current=page' if href == current else ''}>{label}</a>"
+        for href, label in NAV)
+    return f"<nav id='vp-nav' style='{_NAV_STYLE}'>{links}</nav>"
+
+
+def with_nav(document: str, current: str, extra: str = "", *, after: str = "<body>") -> str:
+    """A whole page rendered elsewhere (the PHI report, the overlap map) with the bar and
+    ``extra`` (HTML: the page's pickers) right after its first ``after`` tag."""
+    head, found, tail = document.partition(after)
+    if not found:
+        raise ValueError(f"the page has no {after} to put the navigation after")
+    return f"{head}{after}{nav_bar(current)}{extra}{tail}"
+
+
+def page(title: str, body: str, *, nav: bool = True, current: str | None = None) -> str:
     """A whole page: ``title`` (plain text, escaped here) around ``body`` (HTML)."""
-    links = "".join(f"<a href='{href}'>{label}</a>" for href, label in NAV)
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{escape(title)} · visitproof</title><style>{STYLE}</style></head><body>"
-            f"{f'<nav>{links}</nav>' if nav else ''}<main><h1>{escape(title)}</h1>{body}"
+            f"{nav_bar(current) if nav else ''}<main><h1>{escape(title)}</h1>{body}"
             "</main></body></html>\n")
 
 

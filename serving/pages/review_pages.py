@@ -53,7 +53,8 @@ def review_queue_page(queue: ReviewQueuePublic, *, timezone: str,
         paging.append(_page_link("newer →", filters, limit, shown_to))
     position = (f"<p class='muted'>{offset + 1 if rows else 0}–{shown_to} of "
                 f"{queue.count}</p>") if queue.count else ""
-    return page("Review queue", summary + table + position + " ".join(paging))
+    return page("Review queue", summary + table + position + " ".join(paging),
+                current=QUEUE_PAGE)
 
 
 def review_form(checkin_id: UUID, form_token: str) -> str:

@@ -12,6 +12,13 @@ revoked token) says how to sign in; 403, 404, 422 and 503 say what went wrong, w
 stable code of the API. The figures come from the same functions as the API
 (:mod:`serving.routes.reports`, :mod:`serving.routes.checkins`), in the same scope.
 
+Periods open on the data: ``/manager/phi`` without ``period`` shows the month of the
+tenant's latest check-in (local time), ``/manager/overlap`` without ``from``/``to`` the 28
+days ending on its local day (today's month or days when there are no check-ins yet). The
+check-in list filters by rep, customer, status and local days (``from``/``to``), sorts by
+the server's submission time (``sort=newest|oldest``), and ``/manager/checkins.csv`` exports
+it with the same filters (:mod:`serving.pages.checkin_csv`).
+
 The drill-down's photo is served at ``/manager/checkins/{id}/photo`` under the cookie by the
 very handler of ``GET /v1/checkins/{id}/photo`` (an ``<img>`` can't send a bearer header).
 
@@ -27,31 +34,46 @@ the drill-down (so a reload doesn't post twice); a second decision is a 409 page
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Cookie, Depends, Form, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
+from application.reports import tenant_timezone
 from application.review import NOTE_MAX_LENGTH, ReviewDecision
 from geo.overlap_map import MapOptions, overlap_map_html
 from geo.territory_overlap import OverlapPolicy
 from phi.periods import FIRST_DAY
 from phi.report_html import report_to_html
-from serving.auth import REVIEWER_ROLES, Role, User, authenticate, require_role
+from serving.auth import (
+    REVIEWER_ROLES,
+    Role,
+    User,
+    authenticate,
+    listed_rep_ids,
+    require_role,
+    visible_rep_ids,
+)
 from serving.errors import ApiError, Unauthenticated, validation_details
 from serving.form_token import FORM_FIELD, form_token, require_form_token
+from serving.pages.checkin_csv import checkins_csv
+from serving.pages.checkin_filters import CheckinFilters, Names, Sort
 from serving.pages.checkin_pages import checkin_page, checkins_page
-from serving.pages.layout import error_page, page
+from serving.pages.layout import error_page, page, with_nav
+from serving.pages.phi_pickers import months_between, phi_pickers
 from serving.pages.review_pages import review_form, review_queue_page
 from serving.query_params import Offset
 from serving.routes import checkins, reports, reviews
-from serving.runtime import RuntimeDep
-from visitproof.errors import Conflict, InvalidInput, NotFound, StoreError
+from serving.runtime import Runtime, RuntimeDep
+from serving.schemas import CheckinPublic, CheckinsPublic
+from visitproof.errors import Conflict, InvalidInput, InvalidValue, NotFound, StoreError
 from visitproof.records import CheckinStatus
+from visitproof.store import ReferenceData, Store
 from visitproof.values import utc_now
 
 COOKIE = "vp_manager_token"
@@ -60,6 +82,10 @@ COOKIE_MAX_AGE_S = 8 * 3600
 PAGE_ROLES = (Role.MANAGER, Role.DIRECTOR, Role.ADMIN)
 DEFAULT_PAGE = "/manager/checkins"
 OVERLAP_DAYS = 28
+#: Check-ins read per query of a CSV export.
+EXPORT_CHUNK = 500
+#: Up to this many customers on a page are looked up one by one for their names.
+NAME_LOOKUPS = 100
 
 
 class HtmlErrorRoute(APIRoute):
@@ -169,38 +195,114 @@ def home() -> str:
     return DEFAULT_PAGE
 
 
-@router.get("/manager/checkins", response_class=HTMLResponse)
-def checkins_list(
-    user: PageUser, runtime: RuntimeDep,
+def list_filters(
     rep_id: str | None = None, customer_id: str | None = None,
     status: Annotated[CheckinStatus | Literal[""] | None, Query()] = None,
+    day_from: Annotated[str | None, Query(alias="from",
+                                          description="Departed on or after this local day "
+                                          "(YYYY-MM-DD, the tenant's time zone).")] = None,
+    day_to: Annotated[str | None, Query(alias="to",
+                                        description="Departed on or before this local day."
+                                        )] = None,
+    sort: Annotated[Sort, Query(description="By the server's submission time.")] = "newest",
+) -> CheckinFilters:
+    """FastAPI dependency: the check-in list's filters (a blank form field: no filter). A
+    bad day is 422 ``BAD_DATE``, ``from`` after ``to`` 422 ``TIME_ORDER``."""
+    first = reports.parse_day(day_from, "from") if day_from else None
+    last = reports.parse_day(day_to, "to") if day_to else None
+    if first and last and first > last:
+        raise InvalidValue("to", f"{last} is before from ({first})", code="TIME_ORDER")
+    return CheckinFilters(rep_id=rep_id or None, customer_id=customer_id or None,
+                          status=CheckinStatus(status) if status else None,
+                          day_from=first, day_to=last, sort=sort)
+
+
+ListFilters = Annotated[CheckinFilters, Depends(list_filters)]
+
+
+def _checkin_page(store: Store, user: User, filters: CheckinFilters, timezone: str, *,
+                  limit: int, offset: int) -> CheckinsPublic:
+    """One page of the list in ``user``'s scope: the query of ``GET /v1/checkins`` with the
+    page's day range and order."""
+    departed_from, departed_until = filters.departed_between(timezone)
+    found = store.checkins.page(
+        rep_ids=listed_rep_ids(user, store.reference, filters.rep_id),
+        customer_id=filters.customer_id, status=filters.status,
+        departed_from=departed_from, departed_until=departed_until, limit=limit,
+        offset=offset, oldest_first=filters.sort == "oldest")
+    return CheckinsPublic(data=[CheckinPublic.of(c) for c in found.items], count=found.count)
+
+
+def _names(store: Store, customer_ids: set[str]) -> Names:
+    """The names of every rep and of ``customer_ids`` (one by one for a page's few, the
+    whole list for an export's many)."""
+    reps = {rep.id: rep.name for rep in store.reference.reps()}
+    if len(customer_ids) <= NAME_LOOKUPS:
+        found = (store.reference.customer(key) for key in sorted(customer_ids))
+        customers = {c.id: c.name for c in found if c is not None}
+    else:
+        customers = {c.id: c.name for c in store.reference.customers()
+                     if c.id in customer_ids}
+    return Names(reps=reps, customers=customers)
+
+
+@router.get("/manager/checkins", response_class=HTMLResponse)
+def checkins_list(
+    user: PageUser, runtime: RuntimeDep, filters: ListFilters,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
 ) -> HTMLResponse:
-    """Recent check-ins in the caller's scope with their status and reasons."""
-    rep_id, customer_id = rep_id or None, customer_id or None
-    chosen = CheckinStatus(status) if status else None
-    found = checkins.list_checkins(user=user, runtime=runtime, rep_id=rep_id,
-                                   customer_id=customer_id, status=chosen,
-                                   departed_from=None, departed_until=None, limit=limit,
-                                   offset=offset)
-    filters = {k: v for k, v in (("rep_id", rep_id), ("customer_id", customer_id),
-                                 ("status", chosen.value if chosen else None)) if v}
-    _, timezone = reports.local_today(runtime, user)
-    return HTMLResponse(checkins_page(found, timezone=timezone, filters=filters, limit=limit,
-                                      offset=offset))
+    """Check-ins in the caller's scope with names, status and reasons: filtered by rep,
+    customer, status and local days, newest (or oldest) submission first, paged."""
+    with runtime.database.connect() as connection:
+        store = Store(connection, user.tenant_id)
+        timezone = tenant_timezone(connection, user.tenant_id)
+        found = _checkin_page(store, user, filters, timezone, limit=limit, offset=offset)
+        names = _names(store, {c.customer_id for c in found.data})
+        visible = visible_rep_ids(user, store.reference)
+        reps = [(rep_id, names.reps.get(rep_id, rep_id))
+                for rep_id in sorted(names.reps if visible is None else visible)]
+    return HTMLResponse(checkins_page(found, timezone=timezone, filters=filters, names=names,
+                                      reps=reps, limit=limit, offset=offset))
+
+
+@router.get("/manager/checkins.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}},
+                             "description": "One row per check-in (see the list page)."}})
+def checkins_export(user: PageUser, runtime: RuntimeDep, filters: ListFilters) -> Response:
+    """The check-in list as CSV, with the list page's filters and order: names beside ids,
+    times in the tenant's time zone, reps' free text escaped against spreadsheet formulas."""
+    with runtime.database.connect() as connection:
+        store = Store(connection, user.tenant_id)
+        timezone = tenant_timezone(connection, user.tenant_id)
+        rows: list[CheckinPublic] = []
+        while True:
+            found = _checkin_page(store, user, filters, timezone, limit=EXPORT_CHUNK,
+                                  offset=len(rows))
+            rows += found.data
+            if not found.data or len(rows) >= found.count:
+                break
+        names = _names(store, {c.customer_id for c in rows})
+    stamp = f"{utc_now().astimezone(ZoneInfo(timezone)):%Y%m%d-%H%M}"
+    return Response(checkins_csv(rows, timezone=timezone, names=names),
+                    media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="checkins-{stamp}.csv"'})
 
 
 @router.get("/manager/checkins/{checkin_id}", response_class=HTMLResponse)
 def checkin_detail(checkin_id: UUID, user: PageUser, runtime: RuntimeDep,
                    token: Annotated[str, Cookie(alias=COOKIE)] = "") -> HTMLResponse:
-    """One check-in: fields, each check's verdict with reasons, the annotated photo, and
-    for a ``needs_review`` one the approve/reject form."""
+    """One check-in: fields (rep and customer named), each check's verdict with reasons,
+    the annotated photo, and for a ``needs_review`` one the approve/reject form."""
     checkin = checkins.get_checkin(checkin_id, user, runtime)
-    _, timezone = reports.local_today(runtime, user)
+    with runtime.database.connect() as connection:
+        timezone = tenant_timezone(connection, user.tenant_id)
+        names = _names(Store(connection, user.tenant_id), {checkin.customer_id})
     form = review_form(checkin.id, form_token(token)) if (
         checkin.status is CheckinStatus.NEEDS_REVIEW and user.role in REVIEWER_ROLES) else ""
-    return HTMLResponse(checkin_page(checkin, timezone=timezone, review_form=form))
+    return HTMLResponse(checkin_page(checkin, timezone=timezone, review_form=form,
+                                     names=names))
 
 
 def form_session(user: PageUser,
@@ -261,16 +363,36 @@ def checkin_photo(checkin_id: UUID, user: PageUser, runtime: RuntimeDep,
     return checkins.get_checkin_photo(checkin_id, user, runtime, annotated=annotated)
 
 
+def data_days(runtime: Runtime, user: User) -> tuple[tuple[date, date] | None, str]:
+    """The local days (tenant's time zone) of the tenant's first and latest departure up
+    to now (None: no check-ins yet), and the zone."""
+    with runtime.database.connect() as connection:
+        timezone = tenant_timezone(connection, user.tenant_id)
+        span = Store(connection, user.tenant_id).checkins.departure_span(utc_now())
+    zone = ZoneInfo(timezone)
+    if span is None:
+        return None, timezone
+    return (span[0].astimezone(zone).date(), span[1].astimezone(zone).date()), timezone
+
+
 @router.get("/manager/phi", response_class=HTMLResponse)
 def phi_page(user: PageUser, runtime: RuntimeDep, period: str | None = None,
              team: str | None = None) -> HTMLResponse:
-    """The PHI report page (``visitproof phi --format html``) for ``period`` (default:
-    this month in the tenant's time zone); a manager sees their team."""
-    if not period:
-        today, _ = reports.local_today(runtime, user)
-        period = f"{today:%Y-%m}"
+    """The PHI report page (``visitproof phi --format html``) for ``period`` (default: the
+    month of the tenant's latest check-in, local time; this month when there is none), with
+    the navigation and the period and team pickers; a manager sees their team."""
+    span, timezone = data_days(runtime, user)
+    today = utc_now().astimezone(ZoneInfo(timezone)).date()
+    first, last = span or (today, today)
+    period = period or f"{last:%Y-%m}"
     report = reports.phi_report(user, runtime, period=period, team=team or None, now=None)
-    return HTMLResponse(report_to_html(report))
+    teams = None
+    if user.role in (Role.DIRECTOR, Role.ADMIN):
+        with runtime.database.connect() as connection:
+            teams = [(t.id, t.name) for t in ReferenceData(connection, user.tenant_id).teams()]
+    pickers = phi_pickers(period=period, months=months_between(first, last), teams=teams,
+                          team=team or None, own_team=user.team_id)
+    return HTMLResponse(with_nav(report_to_html(report), "/manager/phi", pickers))
 
 
 @router.get("/manager/overlap", response_class=HTMLResponse)
@@ -285,9 +407,11 @@ def overlap_page(
     """The offline overlap map (Leaflet and the page's script inlined from the vendored
     ``geo/map_assets``). Map tiles come from the network only where the operator set
     ``VISITPROOF_MAP_TILE_URL`` (``tiles=none`` turns them off even then); unset, a plain
-    background. Default range: the last 28 days, with one view per week."""
-    today, _ = reports.local_today(runtime, user)
-    last = reports.parse_day(date_to, "to") if date_to else today
+    background. Default range: the 28 days ending on the local day of the tenant's latest
+    check-in (today when there is none), with one view per week."""
+    span, timezone = data_days(runtime, user)
+    latest = span[1] if span else utc_now().astimezone(ZoneInfo(timezone)).date()
+    last = reports.parse_day(date_to, "to") if date_to else latest
     # The default range never starts before the calendar (a "to" of 1970-01-05).
     first = reports.parse_day(date_from, "from") if date_from \
         else max(FIRST_DAY, last - timedelta(days=OVERLAP_DAYS - 1))
@@ -296,7 +420,9 @@ def overlap_page(
                                     now=None, weekly=True)
     if found[0].customers.empty:
         return HTMLResponse(page("Territory overlap", "<p>No customers are assigned to the "
-                                 "reps you manage yet: nothing to map.</p>"))
+                                 "reps you manage yet: nothing to map.</p>",
+                                 current="/manager/overlap"))
     options = MapOptions(title="Territory overlap", tile_url=runtime.settings.map_tile_url
                          if tiles == "configured" else None)
-    return HTMLResponse(overlap_map_html(found, options))
+    return HTMLResponse(with_nav(overlap_map_html(found, options), "/manager/overlap",
+                                 after="<header>"))

@@ -137,7 +137,7 @@ def test_checkin_list_filters_and_paging(seeded: tuple[Api, dict[str, Any]]) -> 
     api, _ = seeded
     _login(api, "manager")
     text = api.client.get("/manager/checkins", params={"rep_id": "r2", "limit": 2}).text
-    assert re.findall(r"<td>(r\d)</td>", text) == ["r2", "r2"]
+    assert re.findall(r"data-rep-id='(r\d)'", text) == ["r2", "r2"]
     assert "href='/manager/checkins?rep_id=r2&amp;limit=2&amp;offset=2'>older" in text
     rejected = api.client.get("/manager/checkins", params={"status": "rejected"}).text
     assert "No check-ins match." in rejected  # t1 has no rejected check-in
@@ -197,8 +197,9 @@ def test_phi_page_is_the_teams_report(seeded: tuple[Api, dict[str, Any]]) -> Non
     assert "Process Health Index — 2026-11 (team t1)" in response.text
     assert "<td class='l'>r1</td>" in response.text
     assert "<td class='l'>r3</td>" not in response.text
-    current = api.client.get("/manager/phi")  # default: this month, local time
-    assert current.status_code == 200
+    latest = api.client.get("/manager/phi")  # default: the month of the latest check-in
+    assert latest.status_code == 200
+    assert "Process Health Index — 2026-11 (team t1)" in latest.text
     _refused(api.client.get("/manager/phi", params={"period": "2026-13"}), 422, "BAD_PERIOD")
     _refused(api.client.get("/manager/phi", params={"period": "2026-11", "team": "t2"}), 404,
              "NOT_FOUND")

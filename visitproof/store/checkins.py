@@ -142,6 +142,18 @@ class Checkins(TenantScope):
                                      offset=offset)
         return Page(items=tuple(self.in_order([row["id"] for row in found])), count=count)
 
+    def departure_span(self, until: datetime) -> tuple[datetime, datetime] | None:
+        """The first and the latest departure at or before ``until`` (UTC), or None when
+        there is none: where the data lies, for a page's default period. Departures after
+        ``until`` (a phone clock in year 9999) are left out."""
+        c = tables.checkins.c
+        row = self.connection.execute(
+            sa.select(sa.func.min(c.departed_at), sa.func.max(c.departed_at))
+            .where(c.tenant_id == self.tenant_id, c.departed_at <= until)).first()
+        if row is None or row[1] is None:
+            return None
+        return row[0], row[1]
+
     def checks_by_checkin(self, *, rep_ids: Sequence[str] | None = None,
                           status: CheckinStatus | None = None
                           ) -> dict[UUID, tuple[Verification, ...]]:
