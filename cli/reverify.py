@@ -15,17 +15,26 @@ check-in statuses move to the new verdicts, is described in :mod:`application.re
 from __future__ import annotations
 
 import json
+import logging
+import os
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from cli.options import DataDirOption, TenantOption, settings_for
+from application.reports import tenant_timezone
+from application.settings import Settings
+from cli.options import DataDirOption, TenantOption, current_store, settings_for
 from visitproof.errors import InvalidValue
+
+MISSING_SHOWN = 10
+"""Check-ins with a missing photo listed one by one; the rest are counted (all are in the
+report)."""
 
 DRY_RUN_NOTE = ("nothing was stored: no verification written, no status changed, no resume "
                 "state, no report file; the flips below are what a real run would make")
@@ -75,6 +84,8 @@ def reverify_command(
     (``--dry-run``: only report them)."""
     from application.reverify import reverify  # Ray and the model load only for this command
 
+    quiet_ray_logs()
+
     settings = settings_for(data_dir, tenant)
     console = Console(stderr=as_json)
     with Progress("[progress.description]{task.description}", BarColumn(),
@@ -96,12 +107,15 @@ def reverify_command(
         return
     if dry_run:
         console.print(f"[bold]dry run[/]: {DRY_RUN_NOTE}")
+    judged_by = "no director rules: every product with references featured" \
+        if report.rules_version is None else f"rules version {report.rules_version}"
     console.print(f"run {report.run_id}: {report.in_window} check-ins in the window, "
                   f"{report.judged_now} judged now, {report.already_done} already done, "
                   f"{len(report.photo_missing)} photos missing, {len(report.flips)} flipped "
-                  f"(rules version {report.rules_version}, model {report.model})")
+                  f"({judged_by}, model {report.model})")
+    zone = _tenant_zone(settings)
     if report.flips:
-        table = Table(title="Flipped verdicts")
+        table = Table(title=f"Flipped verdicts (times in {zone.key})")
         table.add_column("check-in", no_wrap=True)  # ids are copied into other tools whole
         for name in ("rep", "customer", "departed", "old → new"):
             table.add_column(name)
@@ -109,7 +123,7 @@ def reverify_command(
             table.add_column(name, overflow="fold")
         for flip in report.flips:
             table.add_row(str(flip.checkin_id), flip.rep_id, flip.customer_id,
-                          _short(flip.departed_at),
+                          _short(flip.departed_at, zone),
                           f"{flip.old_status.value} → {flip.new_status.value}",
                           " ".join(flip.gained), " ".join(flip.lost))
         console.print(table)
@@ -117,8 +131,11 @@ def reverify_command(
         for code, count in report.by_reason.items():
             counts.add_row(code, str(count))
         console.print(counts)
-    for checkin_id, message in report.photo_missing:
+    for checkin_id, message in report.photo_missing[:MISSING_SHOWN]:
         console.print(f"[yellow]PHOTO_MISSING_FROM_STORE[/] {checkin_id}: {message}")
+    if len(report.photo_missing) > MISSING_SHOWN:
+        console.print(f"... and {len(report.photo_missing) - MISSING_SHOWN} more check-ins "
+                      "whose photo is missing (every one in the report: flips.json, or --json)")
     if dry_run:
         console.print(f"[bold]dry run[/]: {len(report.flips)} would flip; run without "
                       "--dry-run to store them")
@@ -127,5 +144,24 @@ def reverify_command(
     console.print(f"report: {json_path} and {csv_path}")
 
 
-def _short(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M}"
+RAY_LOGGERS = ("ray", "ray.data", "ray.train", "ray.tune", "ray.serve")
+
+
+def quiet_ray_logs() -> None:
+    """Keep Ray's own INFO lines (executor start-up, dataset plans) out of the command's
+    output: warnings and errors still show (``RAY_DATA_LOG_LEVEL=INFO`` brings them back).
+    Called after Ray is imported, which configures these loggers."""
+    for name in RAY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # Ray Data sets its logger's level again when a dataset first runs, from this variable.
+    os.environ.setdefault("RAY_DATA_LOG_LEVEL", "WARNING")
+
+
+def _short(moment: datetime, zone: ZoneInfo) -> str:
+    """A departure in the tenant's zone, as the manager pages show it."""
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+
+
+def _tenant_zone(settings: Settings) -> ZoneInfo:
+    with current_store(settings) as database, database.connect() as connection:
+        return ZoneInfo(tenant_timezone(connection, settings.tenant))

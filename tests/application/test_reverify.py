@@ -28,7 +28,7 @@ from tests.api_harness import Api, shelf_photo
 from tests.builders import HANGZHOU, TENANT, make_checkin, make_fix, make_upload_meta, shifted
 from visitproof.errors import InvalidValue, NotFound
 from visitproof.records import CheckinStatus, Verification
-from visitproof.store import PhotoStore, Store
+from visitproof.store import PhotoStore, ReferenceData, Store
 from visitproof.store.tables import metadata, verifications
 
 
@@ -191,6 +191,11 @@ def test_the_command_prints_the_flips_and_writes_the_report(
     assert "1 flipped" in result.output
     assert "Flipped verdicts" in result.output
     assert "MANDATORY_EVIDENCE_MISSING" in result.output  # the reasons' counts
+    assert "rules version 1," in result.output
+    with api.database.connect() as connection:  # departures in the tenant's zone, as pages
+        zone = ReferenceData(connection, TENANT).require_tenant().timezone
+    assert f"Flipped verdicts (times in {zone})" in result.output
+    assert "streaming_executor" not in result.output  # Ray's own INFO lines stay out
     report = json.loads((data_dir / "reverify" / "after-model-fix" / "flips.json")
                         .read_text(encoding="utf-8"))
     assert [f["checkin_id"] for f in report["flips"]] == [str(imported)]
