@@ -23,6 +23,7 @@ import geopandas as gpd
 import pandas as pd
 
 from simulation.scenario import Simulation
+from vision.perceptual_hash import from_signed
 from visitproof.errors import InvalidInput
 from visitproof.reasons import ReasonCode, status_for
 from visitproof.records import (
@@ -79,7 +80,7 @@ def checkin_records(sim: Simulation) -> tuple[list[Checkin], list[ActionOutcome]
             device_submitted_at=row.device_submitted_at,
             fix=GpsFix(lat=row.lat, lon=row.lon, accuracy_m=row.accuracy_m,
                        fix_time=row.fix_time, provider=row.provider, is_mock=row.is_mock),
-            photo_sha256=row.photo_sha256,
+            photo_sha256=row.photo_sha256, photo_phash=_phash(row),
             commitment=Commitment(text=row.commitment,
                                   contract_number=_text(row.contract_number)),
             next_action=NextAction(text=row.action_text, due_at=row.action_due_at,
@@ -94,6 +95,12 @@ def checkin_records(sim: Simulation) -> tuple[list[Checkin], list[ActionOutcome]
 
 def _text(value: Any) -> str | None:
     return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _phash(row: Any) -> int | None:
+    """The photo's unsigned pHash where :mod:`simulation.shelf_photos` rendered one."""
+    value = getattr(row, "photo_phash", None)
+    return None if value is None or pd.isna(value) else from_signed(int(value))
 
 
 def _finite(value: float) -> float | None:
