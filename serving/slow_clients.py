@@ -135,32 +135,38 @@ class _HeaderClock:
         transport.close()
 
 
-class GuardedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with the header deadline and a JSON 400."""
+class _HeaderDeadline:
+    """The header deadline and the JSON 400, mixed into a uvicorn HTTP protocol (its
+    ``connection_made`` ... ``send_400_response`` hooks; ``super()`` is the protocol)."""
 
     timeouts: ClassVar[ClientTimeouts] = ClientTimeouts()
+    transport: asyncio.Transport
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
         self._clock = _HeaderClock(self, self.timeouts.header_s)
         self._clock.start()
 
     def data_received(self, data: bytes) -> None:
         self._clock.received(len(data))
-        super().data_received(data)
+        super().data_received(data)  # type: ignore[misc]
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
+        super().on_response_complete()  # type: ignore[misc]
         if not self.transport.is_closing():
             self._clock.start()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._clock.stop()
-        super().connection_lost(exc)
+        super().connection_lost(exc)  # type: ignore[misc]
 
     def send_400_response(self, msg: str) -> None:
         self.transport.write(_MALFORMED)
         self.transport.close()
+
+
+class GuardedH11Protocol(_HeaderDeadline, H11Protocol):
+    """uvicorn's h11 protocol with the header deadline and a JSON 400."""
 
 
 try:
@@ -170,32 +176,8 @@ except ImportError:  # pragma: no cover - httptools comes with uvicorn[standard]
 else:
     _HTTPTOOLS = True
 
-    class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    class GuardedHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):
         """uvicorn's httptools protocol with the header deadline and a JSON 400."""
-
-        timeouts: ClassVar[ClientTimeouts] = ClientTimeouts()
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._clock = _HeaderClock(self, self.timeouts.header_s)
-            self._clock.start()
-
-        def data_received(self, data: bytes) -> None:
-            self._clock.received(len(data))
-            super().data_received(data)
-
-        def on_response_complete(self) -> None:
-            super().on_response_complete()
-            if not self.transport.is_closing():
-                self._clock.start()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._clock.stop()
-            super().connection_lost(exc)
-
-        def send_400_response(self, msg: str) -> None:
-            self.transport.write(_MALFORMED)
-            self.transport.close()
 
 
 def guarded_protocol(timeouts: ClientTimeouts, parser: str = "auto") -> type[asyncio.Protocol]:
