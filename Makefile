@@ -25,9 +25,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 # The whole system on the embedded default (SQLite + ./var + a local Ray): `demo` imports
 # the bundled example distributor into tenant "default" and simulates, verifies, scores and
-# maps a 40-rep company (tenant "demo"); `run` then prints demo tokens and URLs and serves the
-# API and manager pages on Ray Serve until Ctrl-C. Re-running keeps the store and skips the
-# simulation.
+# maps a 40-rep company (tenant "demo"), with shelf photos for its last 7 days, whose last day
+# the shelf detector judges again (so drill-downs show annotated photos); `run` then prints
+# demo tokens and URLs and serves the API and manager pages on Ray Serve until Ctrl-C.
+# Re-running keeps the store and skips the simulation (and reverify resumes: nothing to do).
 DEMO := VISITPROOF_TENANT=demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -46,6 +47,7 @@ demo: $(VENV)/.installed-run
 	test -e $(VISITPROOF_DATA_DIR)/simulation/meta.json || $(DEMO) $(BIN)/visitproof simulate \
 		--reps 40 --customers 800 --days 30 --seed 7 --fraud-rate 0.05
 	$(DEMO) $(BIN)/visitproof eval fraud
+	$(DEMO) $(BIN)/visitproof reverify --since 2026-11-03 --until 2026-11-03 --workers 2
 	$(DEMO) $(BIN)/visitproof phi --period 2026-10 --format html --out $(VISITPROOF_DATA_DIR)/phi-2026-10.html
 	$(DEMO) $(BIN)/visitproof phi --period 2026-10 --format csv | cut -d, -f1-6 | head -n 6
 	$(DEMO) $(BIN)/visitproof overlap --from 2026-10-05 --to 2026-11-03 --top 3 \
