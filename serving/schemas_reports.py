@@ -10,11 +10,9 @@ The overlap answer is GeoJSON, documented on its route (:mod:`serving.routes.rep
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
-
-from serving.schemas import ReasonPublic
+from pydantic import BaseModel, Field
 
 
 class PhiPeriodPublic(BaseModel):
@@ -102,6 +100,16 @@ class PhiReportPublic(BaseModel):
     warnings: list[PhiWarningPublic]
 
 
+class GapReasonPublic(BaseModel):
+    """Why a customer is a coverage gap: ``NEVER_VISITED`` or ``NOT_VISITED_RECENTLY`` (a
+    gap's code, not one of a check-in's reasons)."""
+
+    code: Literal["NEVER_VISITED", "NOT_VISITED_RECENTLY"] = Field(
+        description="NEVER_VISITED: no verified visit ever; NOT_VISITED_RECENTLY: none for "
+        "neglect_days or more.")
+    message: str
+
+
 class CoverageGapPublic(BaseModel):
     """A customer with no verified visit for ``neglect_days`` days or more (or never).
 
@@ -122,7 +130,7 @@ class CoverageGapPublic(BaseModel):
     days_untouched: float | None
     lon: float
     lat: float
-    reason: ReasonPublic
+    reason: GapReasonPublic
 
 
 class CoverageGapsPublic(BaseModel):

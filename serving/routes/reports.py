@@ -56,8 +56,12 @@ from serving.auth import CurrentUser, Role, User, require_role, visible_rep_ids
 from serving.errors import error_responses
 from serving.query_params import Offset, QueryInstant
 from serving.runtime import Runtime, RuntimeDep
-from serving.schemas import ReasonPublic
-from serving.schemas_reports import CoverageGapPublic, CoverageGapsPublic, PhiReportPublic
+from serving.schemas_reports import (
+    CoverageGapPublic,
+    CoverageGapsPublic,
+    GapReasonPublic,
+    PhiReportPublic,
+)
 from visitproof.errors import InvalidInput, InvalidValue, NotFound
 from visitproof.store import ReferenceData
 from visitproof.values import require_utc, utc_now
@@ -263,11 +267,11 @@ def get_coverage_gaps(
                               now=judged_at, neglect_days=neglect_days)
 
 
-def _gap_reason(days: float | None, neglect_days: int) -> ReasonPublic:
+def _gap_reason(days: float | None, neglect_days: int) -> GapReasonPublic:
     if days is None:
-        return ReasonPublic(code="NEVER_VISITED",
+        return GapReasonPublic(code="NEVER_VISITED",
                             message="no verified visit on record")
-    return ReasonPublic(code="NOT_VISITED_RECENTLY",
+    return GapReasonPublic(code="NOT_VISITED_RECENTLY",
                         message=f"no verified visit for {days:.1f} days (limit "
                         f"{neglect_days})")
 
