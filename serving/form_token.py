@@ -9,8 +9,9 @@ refused (403 ``CSRF_REJECTED``) unless the field matches the session's cookie:
     require_form_token(cookie_token, sent)    # on the POST, before anything else
 
 The form token is an HMAC-SHA256 of a fixed label keyed by the sign-in token, so the server
-stores nothing, it changes with every sign-in, and it can't be derived without the sign-in
-token, which is in an HttpOnly cookie that another site's page can neither read nor see.
+stores nothing, it changes with the token (a revoked or replaced token's forms stop
+working), and it can't be derived without the sign-in token, which is in an HttpOnly cookie
+that another site's page can neither read nor see.
 (The cookie's ``SameSite=Lax`` already keeps it off most cross-site POSTs; the token does
 not depend on the browser honouring that.)
 """
