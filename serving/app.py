@@ -12,15 +12,13 @@ intake; routes reach them through :mod:`serving.runtime`.
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import Response
+from fastapi import Depends, FastAPI
 from starlette.formparsers import MultiPartParser
 
 from application.checkin_intake import CheckinIntake, IntakePolicies
@@ -103,7 +101,6 @@ def create_app(settings: Settings, *,
     )
     install_api_docs(app)
     install_error_handlers(app)
-    close_after_unexpected_errors(app)
     limits = rate_limits(settings.rate_limit_per_minute, settings.rate_limit_burst,
                          settings.upload_rate_limit_per_minute,
                          settings.upload_rate_limit_burst)
@@ -134,27 +131,6 @@ def keep_photos_in_memory() -> None:
     """Raise Starlette's multipart spool size (a class attribute: process-wide) to
     :data:`PHOTO_SPOOL_BYTES`; never lower it."""
     MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, PHOTO_SPOOL_BYTES)
-
-
-def close_after_unexpected_errors(app: FastAPI) -> None:
-    """Send the catch-all's 500 (:func:`serving.errors.install_error_handlers`) with
-    ``Connection: close``.
-
-    Starlette answers an unhandled exception and then raises it again for the server to log,
-    and uvicorn closes the connection when an app raises, answer sent or not: a keep-alive
-    client would send its next request into a closing socket (a reset). Saying so in the
-    answer lets it open a new connection instead."""
-    answer = app.exception_handlers.get(Exception)
-    if answer is None:  # nothing to wrap (serving.errors registers the catch-all)
-        return
-
-    async def closing(request: Request, error: Exception) -> Response:
-        answered = answer(request, error)
-        response = await answered if inspect.isawaitable(answered) else answered
-        response.headers["Connection"] = "close"
-        return response
-
-    app.exception_handlers[Exception] = closing
 
 
 _MALFORMED_RESPONSE: dict[int | str, dict[str, Any]] = {400: {

@@ -273,6 +273,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        # Connection: close. Starlette answers and then raises the error again for the
+        # server to log, and uvicorn closes the connection when an app raises: a keep-alive
+        # client told so opens a new connection instead of sending into a closing socket.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(500, ErrorPublic(code="INTERNAL",
-                                               message="internal error; it has been logged"))
+                                               message="internal error; it has been logged"),
+                              {"Connection": "close"})

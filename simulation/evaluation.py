@@ -21,7 +21,7 @@ impossible, and the share of teleports (one fix moved 200-1,500 km, then back) i
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -111,9 +111,7 @@ class TravelEvaluation:
     teleport_recall: float
 
     def as_json(self) -> dict[str, Any]:
-        return {"trips": self.trips, "track_flag_rate": self.track_flag_rate,
-                "door_to_door_flag_rate": self.door_to_door_flag_rate, "fixes": self.fixes,
-                "teleports": self.teleports, "teleport_recall": self.teleport_recall}
+        return asdict(self)
 
 
 def _speeding(findings: tuple[Any, ...]) -> set[int]:

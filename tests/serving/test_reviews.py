@@ -13,29 +13,13 @@ import pytest
 from serving.form_token import FORM_FIELD, form_token
 from serving.routes.pages import COOKIE
 from tests.api_harness import Api
-from tests.builders import TENANT, make_checkin, with_verdict
+from tests.application.test_review import put, stored
 from tests.serving.test_rules_concurrency import Live, live  # noqa: F401 (the fixture)
-from visitproof.records import Checkin, CheckinStatus
-from visitproof.store import Database, Store
+from visitproof.records import CheckinStatus
+from visitproof.store import Database
 
 HTML = "text/html; charset=utf-8"
 N = CheckinStatus.NEEDS_REVIEW
-
-
-def put(database: Database, status: CheckinStatus = N, *codes: str, rep: str = "r1",
-        submitted: str = "09:48") -> Checkin:
-    checkin = with_verdict(make_checkin(rep=rep, submitted=submitted), status,
-                           *(codes or ("SUBMITTED_LATE",)))
-    with database.begin() as connection:
-        Store(connection, TENANT).checkins.add(checkin)
-    return checkin
-
-
-def stored(database: Database, checkin_id: uuid.UUID) -> Checkin:
-    with database.connect() as connection:
-        found = Store(connection, TENANT).checkins.get(checkin_id)
-    assert found is not None
-    return found
 
 
 def review(api: Api, checkin_id: uuid.UUID, body: Any, who: str = "manager") -> Any:
