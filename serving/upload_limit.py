@@ -231,7 +231,6 @@ def _malloc_trim() -> Callable[[int], int] | None:
     return trim
 
 
-
 def _trim_heap() -> None:
     """Hand the allocator's free pages back to the system (glibc's ``malloc_trim(0)``, which
     releases whole free pages in every arena; a no-op elsewhere)."""
