@@ -6,7 +6,7 @@
 The rules of :mod:`geo.fix_rules`, the same that :func:`geo.fix_integrity.check_raw_fix`
 runs on one check-in, over every row at once; ``tests/geo/test_fix_batch.py`` checks that
 the two agree row for row. Each row's history is every row of the same rep ordered before
-it by (fix time, check-in id).
+it by (fix time, check-in id); with ``look_ahead`` the rows after it count too.
 
 Input columns (one row per check-in; times tz-aware UTC ``datetime64``, NaT where missing):
 
@@ -42,12 +42,16 @@ from visitproof.records import CheckinStatus
 
 
 def verify_fixes(frame: gpd.GeoDataFrame, *, policy: FixIntegrityPolicy, now: datetime,
-                 with_messages: bool = True) -> pd.DataFrame:
+                 with_messages: bool = True, look_ahead: bool = False) -> pd.DataFrame:
     """Verdict columns for every row of ``frame`` (same index): ``status`` (str), ``risk``
     (float in [0, 1]), ``codes`` (tuple of str, in code order), ``reasons`` (tuple of
     Reason, when ``with_messages``), and the measurements ``distance_m``, ``allowed_m``,
-    ``tolerance_m``, ``submit_delay_s``, ``clock_skew_s``, ``speed_kmh`` (NaN if none)."""
-    found = find_reasons(read_columns(frame, policy, now), policy)
+    ``tolerance_m``, ``submit_delay_s``, ``clock_skew_s``, ``speed_kmh`` (NaN if none).
+
+    ``look_ahead`` also judges each row by the rep's later rows in the frame
+    (``FIX_COORDINATES_SENT_AGAIN``, ``FIX_ACCURACY_CONSTANT_RUN``, both review); without
+    it every row gets what its upload got, which is what the single form reproduces."""
+    found = find_reasons(read_columns(frame, policy, now), policy, look_ahead=look_ahead)
     return _result(frame.index, found, with_messages)
 
 

@@ -39,9 +39,11 @@ _CLOCKED = np.array([[name != "device_submitted_at"] for name in TIME_FIELDS])
 
 
 def find_reasons(cols: FixColumns, policy: FixIntegrityPolicy,
-                 earlier: EarlierFixes | None = None) -> FixFindings:
+                 earlier: EarlierFixes | None = None, *, look_ahead: bool = False) -> FixFindings:
     """Every rule over every row of ``cols``; ``earlier`` adds fixes from outside to the
-    reps' histories (they are not judged)."""
+    reps' histories (they are not judged). ``look_ahead`` (batch re-verification) adds the
+    rules that judge a fix by the rep's later ones (:func:`geo.spoofing.look_ahead`); every
+    other code stays what upload time, which sees only the past, finds."""
     found = FixFindings(cols.n)
     # invalid rows meet NaN and inf in the arithmetic; the masks keep them out of verdicts
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -52,7 +54,8 @@ def find_reasons(cols: FixColumns, policy: FixIntegrityPolicy,
         _exif_rules(cols, valid_xy, valid_time["photo_captured_at"], tolerance, found, policy)
         # last: the movement anchor depends on every other rule's doubts
         _history_rules(cols, valid_xy & valid_time["fix_time"], valid_time["fix_time"],
-                       found, policy, EarlierFixes.none() if earlier is None else earlier)
+                       found, policy, EarlierFixes.none() if earlier is None else earlier,
+                       look_ahead=look_ahead)
     return found
 
 
@@ -235,9 +238,11 @@ def _exif_rules(cols: FixColumns, valid_xy: Bool, captured_ok: Bool, tolerance: 
 
 
 def _history_rules(cols: FixColumns, judged: Bool, timed: Bool, found: FixFindings,
-                   policy: FixIntegrityPolicy, earlier: EarlierFixes) -> None:
+                   policy: FixIntegrityPolicy, earlier: EarlierFixes, *,
+                   look_ahead: bool) -> None:
     order = HistoryOrder.build(cols, timed, earlier)
-    spoofing.repeated_coordinates(order, judged, found)
+    same = spoofing.SameCoordinates.of(order)
+    spoofing.repeated_coordinates(order, judged, found, same)
     spoofing.constant_accuracy(order, judged, found, policy)
     spoofing.regular_timing(order, judged, found, policy)
     pre_doubted = found.position_doubted()
@@ -253,3 +258,6 @@ def _history_rules(cols: FixColumns, judged: Bool, timed: Bool, found: FixFindin
     found.add(C.IMPOSSIBLE_SPEED, impossible, lambda i: movement.speed_fields(
         float(move.distance_m[i]), float(move.elapsed_s[i]), float(move.speed_ms[i]), policy,
         float(move.ceiling_ms[i])))
+    if look_ahead:  # after the movement anchor: look-ahead codes never move it
+        spoofing.coordinates_sent_again(order, judged, found, same)
+        spoofing.constant_accuracy_run(order, judged, found, policy)

@@ -47,6 +47,9 @@ WEIGHTS: Mapping[ReasonCode, float] = MappingProxyType({
     C.FIX_REPEATED_COORDINATES: 0.8,
     C.FIX_EXACTLY_ON_CUSTOMER: 0.5,
     C.TIMING_TOO_REGULAR: 0.4,
+    # Look-ahead only (batch re-verification: judged by what the rep sent afterwards).
+    C.FIX_ACCURACY_CONSTANT_RUN: 0.5,
+    C.FIX_COORDINATES_SENT_AGAIN: 0.5,
     C.EXIF_TIME_MISMATCH: 0.8,
     C.EXIF_POSITION_MISMATCH: 0.8,
 })

@@ -11,6 +11,11 @@ Definitions (documented in the README):
 
 The check-ins are re-judged from ``checkins.parquet`` with the default policy and the run's
 ``now`` from ``meta.json``, so the numbers reflect the current checks, not stored verdicts.
+Twice: as at upload time (each fix judged with its rep's earlier fixes only: the plain
+fields) and as batch re-verification, which may look ahead along the rep's whole window
+(``batch_*`` fields, :func:`geo.fix_batch.verify_fixes` with ``look_ahead``). Per variant
+(``"type/variant"``) both recalls and both reject shares are kept; ``batch_honest_codes``
+gives, per spoofing code, the share of honest check-ins that carry it in batch mode.
 
 :func:`evaluate_travel` does the same for honest intercity trips
 (:mod:`simulation.travel`, regenerated from the seed): the share of rail and air tracks the
@@ -21,14 +26,16 @@ impossible, and the share of teleports (one fix moved 200-1,500 km, then back) i
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
+from geo.fix_batch import verify_fixes
 from geo.fix_policy import FixIntegrityPolicy
 from geo.movement import check_track, speed_reason
 from geo.projection import point_distance_m, utm_epsg
@@ -36,11 +43,22 @@ from simulation.scenario import judge
 from simulation.travel import honest_trips, with_teleport
 from simulation.writer import SIMULATION_FOLDER
 from visitproof.errors import InvalidInput
+from visitproof.reasons import ReasonCode, combined_status, status_for
+from visitproof.records import CheckinStatus
+
+C = ReasonCode
+
+
+SPOOFING_CODES = (C.MOCK_LOCATION_FLAG, C.FIX_ACCURACY_ZERO, C.FIX_ACCURACY_CONSTANT,
+                  C.FIX_ACCURACY_CONSTANT_RUN, C.FIX_GRID_SNAPPED, C.FIX_REPEATED_COORDINATES,
+                  C.FIX_COORDINATES_SENT_AGAIN, C.FIX_EXACTLY_ON_CUSTOMER,
+                  C.TIMING_TOO_REGULAR)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FraudEvaluation:
-    """Recall per fraud type and variant, honest error rates, counts."""
+    """Recall per fraud type and variant at upload time and in batch re-verification,
+    honest error rates in both, counts."""
 
     recall: dict[str, float]
     reject_recall: dict[str, float]
@@ -51,13 +69,49 @@ class FraudEvaluation:
     checkins: int
     honest_checkins: int
     seed: int
+    variant_support: dict[str, int] = field(default_factory=dict)
+    variant_reject_recall: dict[str, float] = field(default_factory=dict)
+    batch_recall: dict[str, float] = field(default_factory=dict)
+    batch_reject_recall: dict[str, float] = field(default_factory=dict)
+    batch_variant_recall: dict[str, float] = field(default_factory=dict)
+    batch_variant_reject_recall: dict[str, float] = field(default_factory=dict)
+    batch_honest_false_reject_rate: float = 0.0
+    batch_honest_review_rate: float = 0.0
+    batch_honest_codes: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        return {"recall": self.recall, "reject_recall": self.reject_recall,
-                "variant_recall": self.variant_recall, "support": self.support,
-                "honest_false_reject_rate": self.honest_false_reject_rate,
-                "honest_review_rate": self.honest_review_rate, "checkins": self.checkins,
-                "honest_checkins": self.honest_checkins, "seed": self.seed}
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rates:
+    """Recall (not verified) and reject share per type and per ``type/variant``, and the
+    honest reject and review rates, of one judgement of the check-ins."""
+
+    recall: dict[str, float]
+    rejected: dict[str, float]
+    variant_recall: dict[str, float]
+    variant_rejected: dict[str, float]
+    honest_rejected: float
+    honest_review: float
+
+    @classmethod
+    def of(cls, status: pd.Series, label: pd.Series, variant: pd.Series) -> _Rates:
+        flagged, rejected = status != "verified", status == "rejected"
+        honest = label == ""
+        recall, reject, by_variant, variant_reject = {}, {}, {}, {}
+        for kind in sorted(set(label[~honest])):
+            rows = label == kind
+            recall[kind] = round(float(flagged[rows].mean()), 4)
+            reject[kind] = round(float(rejected[rows].mean()), 4)
+            for name in sorted(set(variant[rows])):
+                picked = rows & (variant == name)
+                by_variant[f"{kind}/{name}"] = round(float(flagged[picked].mean()), 4)
+                variant_reject[f"{kind}/{name}"] = round(float(rejected[picked].mean()), 4)
+        some = bool(honest.any())
+        return cls(recall, reject, by_variant, variant_reject,
+                   round(float(rejected[honest].mean()), 5) if some else 0.0,
+                   round(float((flagged & ~rejected)[honest].mean()), 5) if some else 0.0)
 
 
 def evaluate_fraud(data_dir: Path, *, policy: FixIntegrityPolicy | None = None,
@@ -72,29 +126,42 @@ def evaluate_fraud(data_dir: Path, *, policy: FixIntegrityPolicy | None = None,
     if seed is not None and seed != meta["seed"]:
         raise InvalidInput(f"{folder} was simulated with seed {meta['seed']}, not {seed}")
     frame = gpd.read_parquet(folder / "checkins.parquet")
-    judged = judge(frame, policy or FixIntegrityPolicy(), datetime.fromisoformat(meta["now"]),
-                   with_messages=False)
-    flagged = judged["status"] != "verified"
-    rejected = judged["status"] == "rejected"
-    label = judged["fraud_type"]
+    policy = policy or FixIntegrityPolicy()
+    now = datetime.fromisoformat(meta["now"])
+    judged = judge(frame, policy, now, with_messages=False)
+    ahead = verify_fixes(frame, policy=policy, now=now, with_messages=False, look_ahead=True)
+    label, variant = judged["fraud_type"], judged["fraud_variant"]
+    upload = _Rates.of(judged["status"], label, variant)
+    batch = _Rates.of(_with_photo_reuse(ahead["status"], judged["photo_reused"]), label,
+                      variant)
     honest = label == ""
-    recall, reject_recall, support, variant_recall = {}, {}, {}, {}
-    for kind in sorted(set(label[~honest])):
-        rows = label == kind
-        support[kind] = int(rows.sum())
-        recall[kind] = round(float(flagged[rows].mean()), 4)
-        reject_recall[kind] = round(float(rejected[rows].mean()), 4)
-        for variant in sorted(set(judged.loc[rows, "fraud_variant"])):
-            picked = rows & (judged["fraud_variant"] == variant)
-            variant_recall[f"{kind}/{variant}"] = round(float(flagged[picked].mean()), 4)
-    honest_count = int(honest.sum())
+    kinds = label[~honest] + "/" + variant[~honest]
+    honest_codes = ahead.loc[honest.to_numpy(), "codes"]
     return FraudEvaluation(
-        recall=recall, reject_recall=reject_recall, variant_recall=variant_recall,
-        support=support,
-        honest_false_reject_rate=round(float(rejected[honest].mean()), 5) if honest_count else 0.0,
-        honest_review_rate=round(float((flagged & ~rejected)[honest].mean()), 5)
-        if honest_count else 0.0,
-        checkins=len(judged), honest_checkins=honest_count, seed=int(meta["seed"]))
+        recall=upload.recall, reject_recall=upload.rejected,
+        variant_recall=upload.variant_recall,
+        support={kind: int((label == kind).sum()) for kind in upload.recall},
+        honest_false_reject_rate=upload.honest_rejected,
+        honest_review_rate=upload.honest_review, checkins=len(judged),
+        honest_checkins=int(honest.sum()), seed=int(meta["seed"]),
+        variant_support={name: int((kinds == name).sum()) for name in upload.variant_recall},
+        variant_reject_recall=upload.variant_rejected, batch_recall=batch.recall,
+        batch_reject_recall=batch.rejected, batch_variant_recall=batch.variant_recall,
+        batch_variant_reject_recall=batch.variant_rejected,
+        batch_honest_false_reject_rate=batch.honest_rejected,
+        batch_honest_review_rate=batch.honest_review,
+        batch_honest_codes={code.value: round(float(honest_codes.map(
+            lambda codes, c=code.value: c in codes).mean()), 5) if len(honest_codes) else 0.0
+            for code in SPOOFING_CODES})
+
+
+def _with_photo_reuse(fix_status: pd.Series, reused: pd.Series) -> pd.Series:
+    """A check-in's status from its fix status and whether its photo was re-used, as
+    :func:`simulation.scenario.judge` combines them."""
+    reuse = {False: status_for([]), True: status_for([C.PHOTO_REUSED])}
+    return pd.Series([combined_status(CheckinStatus(fix), reuse[bool(r)]).value
+                      for fix, r in zip(fix_status, reused, strict=True)],
+                     index=fix_status.index)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,7 +8,9 @@ earlier visit the same day). What each type changes, and nothing else:
 - ``remote``: the fix is at the rep's home or in the car park of another store 0.5-5 km away.
 - ``teleport``: a spoofed check-in at a customer 60+ km away, minutes after the last honest one.
 - ``mock_location``: OS mock flag, accuracy exactly 0, grid-snapped coordinates, the store's
-  exact registered point, or a run of constant accuracy for the rest of the day.
+  exact registered point, a run of constant accuracy for the rest of the day, or a replayed
+  point: one fix the rep recorded on an earlier honest visit (lat, lon and accuracy exactly)
+  sent again on this visit and on 2-5 of the rep's later visits, across days.
 - ``clock_tampering``: the phone clock set back to make a late upload look timely, or hours
   ahead.
 - ``photo_reuse``: the photo of an earlier check-in (own 80%, a colleague's 20%).
@@ -17,7 +19,7 @@ earlier visit the same day). What each type changes, and nothing else:
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -41,7 +43,19 @@ class FraudType(StrEnum):
     EXIF_MISMATCH = "exif_mismatch"
 
 
-_MOCK_VARIANTS = ("os_flag", "accuracy_zero", "grid_snapped", "exact_point", "constant_run")
+_MOCK_VARIANTS = ("os_flag", "accuracy_zero", "grid_snapped", "exact_point", "replayed_point",
+                  "constant_run")
+_DRAWN_MOCK = _MOCK_VARIANTS[:5]  # constant_run starts on its own draw
+_REPLAY_AGAIN = 0.3  # chance that a replaying rep replays on each later honest visit
+
+
+@dataclass(frozen=True, slots=True)
+class _Recorded:
+    """A fix a rep recorded on an honest visit: degrees, metres."""
+
+    lat: float
+    lon: float
+    accuracy_m: float
 
 
 class FraudInjector:
@@ -50,22 +64,31 @@ class FraudInjector:
     def __init__(self, company: Company, rng: np.random.Generator, rate: float,
                  policy: FixIntegrityPolicy) -> None:
         self.c, self.rng, self.rate, self.policy = company, rng, rate, policy
+        # The replayed point's choices come from a child stream, so ``rng`` (which also
+        # draws the honest visits) is consumed exactly as before the variant existed.
+        self.replay_rng = rng.spawn(1)[0]
         self.photos_by_rep: dict[int, list[tuple[str, datetime]]] = {}
         self.all_photos: list[tuple[str, datetime]] = []
+        self.honest_fixes: dict[int, list[tuple[int, _Recorded]]] = {}  # (customer, fix)
+        self.replaying: dict[int, tuple[_Recorded, int]] = {}  # rep -> (fix, replays left)
 
     def apply(self, rep_day: RepDay) -> RepDay:
         """The day with fraud injected; earlier days' photos become reusable afterwards."""
         visits = list(rep_day.visits)
+        drawn = [False] * len(visits)  # fraud drawn from ``rng`` (a replay does not count)
         constant_from: int | None = None
         for k, visit in enumerate(visits):
             if constant_from is not None:
-                visits[k] = self._constant(visit)
+                visits[k], drawn[k] = self._constant(visit), True
                 continue
             if self.rng.random() >= self.rate:
+                visits[k] = self._honest_or_replayed(visit)
                 continue
+            drawn[k] = True
             kind = FraudType(self.rng.choice(list(FraudType)))
-            prev = visits[k - 1] if k > 0 else None
-            if kind is FraudType.TELEPORT and (prev is None or prev.fraud_type):
+            # the honest visit before, as drawn: a replay there changes no draw here
+            prev = rep_day.visits[k - 1] if k > 0 else None
+            if kind is FraudType.TELEPORT and (prev is None or drawn[k - 1]):
                 kind = FraudType.BACKFILL
             if kind is FraudType.PHOTO_REUSE and not self.photos_by_rep.get(visit.rep):
                 kind = FraudType.CLOCK_TAMPERING
@@ -93,7 +116,7 @@ class FraudInjector:
         if kind is FraudType.TELEPORT and prev is not None:
             return self._teleport(v, prev)
         if kind is FraudType.MOCK_LOCATION:
-            return self._mock(v, str(rng.choice(_MOCK_VARIANTS[:4])))
+            return self._mock(v, str(rng.choice(_DRAWN_MOCK)))
         if kind is FraudType.CLOCK_TAMPERING:
             if rng.random() < 0.7:
                 submitted = v.departed_at + timedelta(minutes=float(rng.uniform(20, 180)))
@@ -168,8 +191,45 @@ class FraudInjector:
             action_contact_id=c.contacts_of[customer.id][0],
             fraud_type=FraudType.TELEPORT, fraud_variant="far_customer")
 
+    def _honest_or_replayed(self, v: Visit) -> Visit:
+        """``v`` as drawn, or the rep's recorded fix again while it is replaying one; an
+        honest visit becomes a fix the rep may record."""
+        replaying = self.replaying.get(v.rep)
+        if replaying is not None and self.replay_rng.random() < _REPLAY_AGAIN:
+            fix, left = replaying
+            if left <= 1:
+                del self.replaying[v.rep]
+            else:
+                self.replaying[v.rep] = (fix, left - 1)
+            return self._replayed(v, fix)
+        self.honest_fixes.setdefault(v.rep, []).append(
+            (v.customer, _Recorded(v.lat, v.lon, v.accuracy_m)))
+        return v
+
+    def _replay(self, v: Visit) -> Visit:
+        """Start replaying: the rep's recorded fix nearest this visit's customer (the one a
+        cheat would pick), sent now and on 2-5 later visits; the OS flag without any."""
+        recorded = self.honest_fixes.get(v.rep)
+        if not recorded:
+            return replace(v, is_mock=True, fraud_type=FraudType.MOCK_LOCATION,
+                           fraud_variant="os_flag")
+        where = self.c.customers[v.customer].location
+        fix = min((fix for _, fix in recorded),
+                  key=lambda f: (f.lat - where.lat) ** 2 + (f.lon - where.lon) ** 2)
+        self.replaying[v.rep] = (fix, int(self.replay_rng.integers(2, 6)))
+        return self._replayed(v, fix)
+
+    @staticmethod
+    def _replayed(v: Visit, fix: _Recorded) -> Visit:
+        # the photo carries no GPS position: the cheat is elsewhere, the replay is the alibi
+        return replace(v, lat=fix.lat, lon=fix.lon, accuracy_m=fix.accuracy_m,
+                       exif_lat=None, exif_lon=None, fraud_type=FraudType.MOCK_LOCATION,
+                       fraud_variant="replayed_point")
+
     def _mock(self, v: Visit, variant: str) -> Visit:
         record = self.c.customers[v.customer]
+        if variant == "replayed_point":
+            return self._replay(v)
         if variant == "os_flag":
             return replace(v, is_mock=True, fraud_type=FraudType.MOCK_LOCATION,
                            fraud_variant=variant)

@@ -97,6 +97,9 @@ class ReasonCode(StrEnum):
     FIX_REPEATED_COORDINATES = "FIX_REPEATED_COORDINATES"
     FIX_EXACTLY_ON_CUSTOMER = "FIX_EXACTLY_ON_CUSTOMER"
     TIMING_TOO_REGULAR = "TIMING_TOO_REGULAR"
+    # spoofing patterns seen only with look-ahead (batch re-verification, geo.spoofing)
+    FIX_ACCURACY_CONSTANT_RUN = "FIX_ACCURACY_CONSTANT_RUN"
+    FIX_COORDINATES_SENT_AGAIN = "FIX_COORDINATES_SENT_AGAIN"
     # photo EXIF against the report
     EXIF_TIME_MISMATCH = "EXIF_TIME_MISMATCH"
     EXIF_POSITION_MISMATCH = "EXIF_POSITION_MISMATCH"
@@ -217,6 +220,10 @@ REASONS: Mapping[ReasonCode, ReasonSpec] = MappingProxyType({
                                           "registered point: real GPS never lands exactly"),
     C.TIMING_TOO_REGULAR: ReasonSpec(_V, "the last {count} fixes are {gap} apart to "
                                      "within {spread}"),
+    C.FIX_ACCURACY_CONSTANT_RUN: ReasonSpec(_V, "one of {count} fixes in a row that all "
+                                            "report accuracy {accuracy} exactly"),
+    C.FIX_COORDINATES_SENT_AGAIN: ReasonSpec(_V, "the fix of {when} sends exactly the same "
+                                             "coordinates again"),
     C.EXIF_TIME_MISMATCH: ReasonSpec(_R, "the photo's EXIF time is {difference} "
                                      "{direction} the reported capture time"),
     C.EXIF_POSITION_MISMATCH: ReasonSpec(_R, "the photo's EXIF position is {distance} "
