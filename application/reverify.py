@@ -32,7 +32,17 @@ report which verdicts flipped.
    moves, so no resume state is left either (the report says ``dry_run: true``). The
    workers send the would-be verifications back instead of storing them, and the report is
    computed over the check-ins with those appended in memory, by the same code as a real
-   run's.
+   run's. It writes no progress file either (point 7): a dry run leaves nothing.
+7. Progress: a real run keeps ``progress.json`` in its run folder
+   (``DATA_DIR/reverify/RUN_ID/``, beside the report) up to date as batches finish:
+   ``{run_id, done, total, started_at, updated_at, finished}``: ``done`` counts the
+   check-ins the run has been through (earlier attempts' judged ones included; one whose
+   photo is missing counts once this attempt has reached it), ``total`` is the earlier
+   attempts' plus what this attempt set out to do (``limit`` included), the times are UTC
+   ISO 8601 (``started_at``: this attempt's). Each
+   write goes to a temporary file renamed over the old one, so a reader (the service's
+   ``/metrics``, :func:`recent_progress`) never sees half a file. An attempt that fails
+   leaves ``finished: false`` and a stale ``updated_at``.
 
 A check-in's status before and after is :func:`visitproof.verdicts.checkin_verdict`'s: each
 checker's latest verification counts, so a check the run does not repeat (the simulator's
@@ -49,7 +59,9 @@ import csv
 import hashlib
 import json
 import math
+import os
 import re
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -74,6 +86,7 @@ from visitproof.verdicts import CheckinVerdict, checkin_verdict, verdict_of
 
 RUN_TAG = "reverify_run"
 PHOTO_MISSING = "PHOTO_MISSING_FROM_STORE"
+PROGRESS_FILE = "progress.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +176,89 @@ class FlipReport:
         return json_path, csv_path
 
 
+@dataclass(frozen=True, slots=True)
+class RunProgress:
+    """How far a run has come: the content of its ``progress.json`` (point 7)."""
+
+    run_id: str
+    done: int
+    total: int
+    started_at: datetime
+    updated_at: datetime
+    finished: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "done": self.done, "total": self.total,
+                "started_at": self.started_at.isoformat(),
+                "updated_at": self.updated_at.isoformat(), "finished": self.finished}
+
+    @classmethod
+    def from_json(cls, payload: dict[str, Any]) -> RunProgress:
+        """The progress :meth:`as_json` wrote; ``KeyError``, ``TypeError`` or ``ValueError``
+        for anything else."""
+        done, total, finished = payload["done"], payload["total"], payload["finished"]
+        if not (isinstance(done, int) and isinstance(total, int)
+                and isinstance(finished, bool)):
+            raise TypeError("done and total must be integers, finished a boolean")
+        return cls(run_id=str(payload["run_id"]), done=done, total=total,
+                   started_at=datetime.fromisoformat(payload["started_at"]),
+                   updated_at=datetime.fromisoformat(payload["updated_at"]),
+                   finished=finished)
+
+    def write(self, folder: Path) -> Path:
+        """``folder/progress.json``, replaced atomically (temporary file, then rename)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / PROGRESS_FILE
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed before the rename)
+            "w", encoding="utf-8", dir=folder, prefix=".progress-", suffix=".tmp",
+            delete=False)
+        try:
+            with handle:
+                json.dump(self.as_json(), handle)
+                handle.write("\n")
+            os.replace(handle.name, target)
+        except BaseException:
+            Path(handle.name).unlink(missing_ok=True)
+            raise
+        return target
+
+
+def recent_progress(runs: Path, newest: int) -> list[RunProgress]:
+    """The progress of the ``newest`` runs under ``runs`` (``DATA_DIR/reverify``), by their
+    progress file's modification time, newest first. Files that can't be read or parsed
+    are left out: a scrape never fails on a run folder someone edited by hand."""
+    stamped = []
+    for path in runs.glob(f"*/{PROGRESS_FILE}"):
+        try:
+            stamped.append((path.stat().st_mtime, path))
+        except OSError:
+            continue
+    found = []
+    for _, path in sorted(stamped, reverse=True)[:newest]:
+        try:
+            found.append(RunProgress.from_json(json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return found
+
+
+class _ProgressFile:
+    """The run's ``progress.json`` kept current (no file at all for a dry run)."""
+
+    def __init__(self, folder: Path | None, run_id: str, already_done: int,
+                 to_do: int) -> None:
+        self.folder, self.run_id = folder, run_id
+        self.already_done, self.to_do = already_done, to_do
+        self.started_at = utc_now()
+
+    def update(self, done: int, *, finished: bool = False) -> None:
+        if self.folder is None:
+            return
+        RunProgress(run_id=self.run_id, done=self.already_done + done,
+                    total=self.already_done + self.to_do, started_at=self.started_at,
+                    updated_at=utc_now(), finished=finished).write(self.folder)
+
+
 class JudgeBatch:
     """The ``map_batches`` worker: one detector and intake per worker, a batch of check-in
     ids in, one outcome per id out (``judged``, ``already_done``, ``photo_missing``,
@@ -224,8 +320,10 @@ def reverify(settings: Settings, *, since: date, until: date, model: Path | None
     """Judge the window's check-ins again (module docstring) and report the flips.
     ``limit`` judges at most that many this time (a sample; re-run to finish).
     ``dry_run`` reports the flips without storing anything (point 6).
-    ``progress(done, total)`` is called as batches finish. Ray is started locally unless
-    it already runs in this process or ``ray_address`` names a cluster."""
+    ``progress(done, total)`` is called as batches finish (this attempt's counts), while
+    ``data_dir/reverify/RUN_ID/progress.json`` follows the whole run (point 7). Ray is
+    started locally unless it already runs in this process or ``ray_address`` names a
+    cluster."""
     if until < since:
         raise InvalidValue("until", f"{until} is before --since {since}", code="BAD_PERIOD")
     tenant_id = settings.tenant
@@ -250,11 +348,22 @@ def reverify(settings: Settings, *, since: date, until: date, model: Path | None
             stored = Checkins(connection, tenant_id).find(departed_from=window[0],
                                                           departed_until=window[1])
         to_do = [c.id for c in stored if not _run_checks(c, run_id)]
+        already_done = len(stored) - len(to_do)
         if limit is not None:
             to_do = to_do[:limit]
+        tracker = _ProgressFile(None if dry_run else settings.data_dir / "reverify" / run_id,
+                                run_id, already_done=already_done, to_do=len(to_do))
+        tracker.update(0)
+
+        def advance(done: int, total: int) -> None:
+            tracker.update(done)
+            if progress is not None:
+                progress(done, total)
+
         outcomes = _run_on_ray(job, to_do, ray_address=ray_address, workers=workers,
                                cpus_per_worker=cpus_per_worker, batch_size=batch_size,
-                               progress=progress) if to_do else []
+                               progress=advance) if to_do else []
+        tracker.update(len(outcomes), finished=True)
         if dry_run:
             after = would_be(stored, outcomes)
         else:
@@ -263,7 +372,6 @@ def reverify(settings: Settings, *, since: date, until: date, model: Path | None
                                                              departed_until=window[1])
     finally:
         database.dispose()
-    already_done = sum(1 for c in stored if _run_checks(c, run_id))
     return flip_report(after, job, since=since, until=until, outcomes=outcomes,
                        already_done=already_done)
 

@@ -12,8 +12,10 @@ years 1970 to 2199: outside them the command stops with ``error [BAD_PERIOD]`` /
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +31,7 @@ from cli.options import (
 )
 from phi.explain import explain_rep, explanation_to_dict, explanation_to_text
 from phi.periods import calendar_instant
+from phi.report import PhiReport
 from phi.report_export import report_to_csv, report_to_json
 from phi.report_html import report_to_html
 from visitproof.errors import InvalidInput
@@ -82,8 +85,11 @@ def report(ctx: typer.Context, period: PeriodOption = None,
         parsed = tenant_period(connection, settings.tenant, period)
         result = phi_report(connection, settings.tenant, parsed, now=_now(now), team=team,
                             trend=trend)
-    text = {ReportFormat.JSON: report_to_json, ReportFormat.CSV: report_to_csv,
-            ReportFormat.HTML: report_to_html}[output_format](result)
+    # A file has no manager pages to link to: its figures are plain text.
+    writers: dict[ReportFormat, Callable[[PhiReport], str]] = {
+        ReportFormat.JSON: report_to_json, ReportFormat.CSV: report_to_csv,
+        ReportFormat.HTML: partial(report_to_html, explain_url=None)}
+    text = writers[output_format](result)
     _emit(text, out)
 
 

@@ -9,7 +9,9 @@ back to a plain background and says so.
 The page shows, per period (a selector): each rep's footprint in its own colour, the pairwise
 overlap areas highlighted in dashed red, neglected (orange) and never-touched (black)
 customers of the selected reps, a rep filter that doubles as the colour legend, the top-N
-summary with its definition, and the overlap table beside the map.
+summary with its definition, and the overlap table beside the map. On a narrow screen (a
+phone, 390 CSS px) the map comes first at the full width and most of the height, with the
+controls and the table below it (``map_assets/overlap_map.css``).
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from application.settings import Settings
 from serving.access_log import redact_access_log
 from serving.api_docs import install_api_docs
 from serving.errors import install_error_handlers
+from serving.messages import MessageLanguage
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.query_params import reject_unknown_query
 from serving.rate_limit import RateLimit, rate_limits
@@ -36,6 +37,10 @@ from serving.routes import (
     contacts,
     health,
     leads,
+    manager_day,
+    manager_exports,
+    manager_rules,
+    manager_views,
     pages,
     reports,
     reviews,
@@ -63,7 +68,7 @@ def create_app(settings: Settings, *,
     body may take, ``large_bodies`` how many large ones are read at once
     (:mod:`serving.upload_limit`; defaults: those ``settings`` configure).
     """
-    metrics = Metrics()
+    metrics = Metrics(reverify_runs=settings.data_dir / "reverify")
     load_detector = detector or local_detector
     timeouts = timeouts or ClientTimeouts.of(settings)
     large_bodies = large_bodies or LargeBodies(max_concurrent=settings.large_uploads_at_once)
@@ -104,8 +109,9 @@ def create_app(settings: Settings, *,
     limits = rate_limits(settings.rate_limit_per_minute, settings.rate_limit_burst,
                          settings.upload_rate_limit_per_minute,
                          settings.upload_rate_limit_burst)
-    for module in (checkins, reviews, leads, contacts, actions, rules, reports, pages, health):
-        documented = {} if module in (health, pages) else dict(_MALFORMED_RESPONSE)
+    for module in (checkins, reviews, leads, contacts, actions, rules, reports,
+                   *_PAGE_MODULES, health):
+        documented = {} if module in (health, *_PAGE_MODULES) else dict(_MALFORMED_RESPONSE)
         if module is not health and not limits.off:
             documented |= _RATE_LIMITED_RESPONSE
         app.include_router(module.router, responses=documented)
@@ -115,6 +121,7 @@ def create_app(settings: Settings, *,
                        large=large_bodies)
     app.add_middleware(RateLimit, limits=limits, clock=clock)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(MessageLanguage)  # every answer's messages, refusals included
     keep_photos_in_memory()
     redact_access_log()
     return app
@@ -133,6 +140,8 @@ def keep_photos_in_memory() -> None:
     MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, PHOTO_SPOOL_BYTES)
 
 
+#: The routers of the manager pages (HTML answers, their own error pages).
+_PAGE_MODULES = (pages, manager_views, manager_day, manager_rules, manager_exports)
 _MALFORMED_RESPONSE: dict[int | str, dict[str, Any]] = {400: {
     "model": ErrorPublic,
     "description": "The body can't be parsed at all: broken multipart or JSON framing "

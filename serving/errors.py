@@ -37,11 +37,17 @@ and the mapping of everything else (see :func:`install_error_handlers`):
     visitproof StoreError                503 STORE_UNAVAILABLE (Retry-After: 1)
     DetectorUnavailable (Ray)            503 DETECTOR_UNAVAILABLE (Retry-After: 5)
     Starlette HTTPException              its status; 404 NOT_FOUND, 405 METHOD_NOT_ALLOWED,
-                                         400 MALFORMED_REQUEST, 413 PAYLOAD_TOO_LARGE
+                                         400 MALFORMED_REQUEST, 408 REQUEST_TIMEOUT,
+                                         413 PAYLOAD_TOO_LARGE, 503 SERVER_BUSY; another
+                                         4xx BAD_REQUEST, another 5xx INTERNAL
     anything else                        500 INTERNAL, logged with its traceback, none in
                                          the body
 
-Every body is an :class:`~serving.schemas.ErrorPublic`.
+Every body is an :class:`~serving.schemas.ErrorPublic` whose ``code`` is one of
+:class:`visitproof.error_codes.ErrorCode` (the registry; a test keeps it complete). An
+exception carrying a code the registry lacks is answered with its class's generic code
+(``INVALID_VALUE``, ``CONFLICT``, ...) and logged, never a 500. Messages follow the
+request's ``Accept-Language`` (:mod:`serving.messages`, installed here with the handlers).
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from serving.schemas import ErrorDetail, ErrorPublic
+from visitproof.error_codes import ErrorCode
 from visitproof.errors import (
     Conflict,
     InvalidInput,
@@ -142,7 +149,6 @@ _VALIDATION_CODES = {
     "extra_forbidden": "UNKNOWN_FIELD",
     "json_invalid": "BAD_JSON",
     "json_type": "BAD_JSON",
-    "finite_number": "NOT_FINITE",
     "timezone_aware": "NAIVE_TIMESTAMP",
     "datetime_parsing": "BAD_TIMESTAMP",
     "datetime_from_date_parsing": "BAD_TIMESTAMP",
@@ -161,7 +167,17 @@ _VALIDATION_CODES = {
     "less_than_equal": "OUT_OF_RANGE",
 }
 _HTTP_CODES = {400: "MALFORMED_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
-               413: "PAYLOAD_TOO_LARGE"}
+               408: "REQUEST_TIMEOUT", 413: "PAYLOAD_TOO_LARGE", 503: "SERVER_BUSY"}
+
+
+def registered(code: str, fallback: ErrorCode) -> str:
+    """``code`` if the registry has it, else ``fallback`` (logged: the registry's test
+    should have caught the code)."""
+    if code in ErrorCode.__members__:
+        return code
+    log.error("error code %r is not in visitproof.error_codes; answered as %s", code,
+              fallback.value)
+    return fallback.value
 
 
 COMMON_ERRORS = {
@@ -204,8 +220,8 @@ def validation_details(errors: Sequence[Any]) -> list[ErrorDetail]:
         if code is None:
             code = "BAD_TYPE" if kind.endswith(("_type", "_parsing")) else "INVALID_VALUE"
         sent = error.get("input")
-        if code == "NOT_FINITE" or (isinstance(sent, float) and not math.isfinite(sent)
-                                    and kind not in _CONTAINER_TYPES):
+        if kind == "finite_number" or (isinstance(sent, float) and not math.isfinite(sent)
+                                       and kind not in _CONTAINER_TYPES):
             # A NaN or infinity refused by any field type (a string, an integer, a
             # timestamp) is one code; serving.schemas.FiniteBody names where it was. Where
             # an object was expected (a meta that is just 1e999) the shape is the problem.
@@ -220,21 +236,24 @@ def validation_details(errors: Sequence[Any]) -> list[ErrorDetail]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the mapping above on ``app``."""
+    """Register the mapping above on ``app``. The language of the messages is set by
+    :class:`serving.messages.MessageLanguage`, which ``create_app`` adds outermost, so the
+    middlewares' own refusals (429, 413, 408, 503) and a 500 are translated too."""
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, error: ApiError) -> JSONResponse:
-        return error_response(error.status_code,
-                              ErrorPublic(code=error.code, message=error.message),
-                              error.headers)
+        return error_response(error.status_code, ErrorPublic(
+            code=registered(error.code, ErrorCode.BAD_REQUEST), message=error.message),
+            error.headers)
 
     @app.exception_handler(Conflict)
     async def _conflict(request: Request, error: Conflict) -> JSONResponse:
+        code = registered(error.code, ErrorCode.CONFLICT)
         if isinstance(error, StaleRulesVersion):
             return error_response(409, ErrorPublic(
-                code=error.code, message=error.message, field="base_version",
+                code=code, message=error.message, field="base_version",
                 current_version=error.current_version))
-        return error_response(409, ErrorPublic(code=error.code, message=error.message))
+        return error_response(409, ErrorPublic(code=code, message=error.message))
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, error: NotFound) -> JSONResponse:
@@ -242,12 +261,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidValue)
     async def _invalid_value(request: Request, error: InvalidValue) -> JSONResponse:
-        return error_response(422, ErrorPublic(code=error.code, message=error.reason,
-                                               field=error.field))
+        return error_response(422, ErrorPublic(
+            code=registered(error.code, ErrorCode.INVALID_VALUE), message=error.reason,
+            field=error.field))
 
     @app.exception_handler(InvalidInput)
     async def _invalid_input(request: Request, error: InvalidInput) -> JSONResponse:
-        return error_response(422, ErrorPublic(code=error.code, message=error.message))
+        return error_response(422, ErrorPublic(
+            code=registered(error.code, ErrorCode.INVALID_INPUT), message=error.message))
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -267,7 +288,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        code = _HTTP_CODES.get(error.status_code, f"HTTP_{error.status_code}")
+        code = _HTTP_CODES.get(error.status_code,
+                               "BAD_REQUEST" if error.status_code < 500 else "INTERNAL")
         return error_response(error.status_code, ErrorPublic(code=code, message=str(error.detail)),
                               dict(error.headers) if error.headers else None)
 

@@ -25,6 +25,12 @@ address. So forged or random tokens share their address's bucket instead of each
 fresh one, while reps behind one carrier NAT keep separate buckets once their tokens are
 known. The client address is the TCP peer: ``X-Forwarded-For`` is not trusted.
 
+Each refusal names the limit whose bucket was empty (``requests`` or ``uploads``; where
+both were, the one that decided ``Retry-After``) in the request's scope under
+:data:`REFUSED_BUCKET`, for :class:`serving.metrics.MetricsMiddleware` to count
+(``visitproof_rate_limit_refusals_total{bucket}``): the middleware that wraps this one sees
+the same scope, and no caller id ever leaves this module.
+
 Exempt: ``/healthz``, ``/readyz`` and ``/metrics`` (probes and scrapers must never be
 refused). Buckets live in the process: with several ingress replicas each keeps its own, so
 a caller may get up to replicas × the limit. Thread-safe; the clock is injectable (seconds,
@@ -50,6 +56,8 @@ UPLOAD_ROUTES = frozenset({("POST", "/v1/checkins")})
 # Past this many buckets the older half is dropped (see TokenBuckets._forget_oldest).
 MAX_BUCKETS = 10_000
 MAX_KNOWN_TOKENS = 100_000
+REFUSED_BUCKET = "visitproof.rate_limit.refused"
+"""The scope key a refused request carries: the name of the limit that refused it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +85,17 @@ class _Bucket:
         self.updated = updated
 
 
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """Why :meth:`TokenBuckets.charge` charged nothing: the seconds until every bucket has a
+    unit, and the name (first part of the key) of the bucket that needs them longest."""
+
+    wait_s: float
+    bucket: str
+
+
 class TokenBuckets:
-    """Token buckets by key, safe to use from several threads.
+    """Token buckets by key ``(limit name, caller)``, safe to use from several threads.
 
     ``take`` charges one unit to each ``(key, rate)`` it is given, all or nothing.
     """
@@ -93,21 +110,26 @@ class TokenBuckets:
     def take(self, charges: list[tuple[tuple[str, str], Rate]]) -> float:
         """Charge one unit to every bucket in ``charges`` and return 0, or, when any of
         them is short, charge none and return the seconds until all could be charged."""
+        shortfall = self.charge(charges)
+        return 0.0 if shortfall is None else shortfall.wait_s
+
+    def charge(self, charges: list[tuple[tuple[str, str], Rate]]) -> Shortfall | None:
+        """:meth:`take`, naming the short bucket: None when every bucket was charged."""
         charges = [(key, rate) for key, rate in charges if not rate.unlimited]
         if not charges:
-            return 0.0
+            return None
         with self._lock:
             now = self._clock()
-            buckets = [(self._refilled(key, rate, now), rate) for key, rate in charges]
-            wait = max((1.0 - bucket.level) / rate.per_second
-                       for bucket, rate in buckets)
+            buckets = [(key, self._refilled(key, rate, now), rate) for key, rate in charges]
+            wait, name = max(((1.0 - bucket.level) / rate.per_second, key[0])
+                             for key, bucket, rate in buckets)
             if wait > 0:
-                return wait
-            for bucket, _ in buckets:
+                return Shortfall(wait_s=wait, bucket=name)
+            for _, bucket, _ in buckets:
                 bucket.level -= 1.0
             if len(self._buckets) > self._max_buckets:
                 self._forget_oldest(keep={key for key, _ in charges})
-            return 0.0
+            return None
 
     def __len__(self) -> int:
         with self._lock:
@@ -172,9 +194,10 @@ class RateLimit:
             # Only the caller's first key: a restart's unknown tokens behind one carrier
             # address must not share a handful of uploads.
             charges.append((("uploads", callers[0]), self.limits.uploads))
-        wait = self.buckets.take(charges)
-        if wait > 0:
-            await self._refuse(scope, receive, send, wait)
+        shortfall = self.buckets.charge(charges)
+        if shortfall is not None:
+            scope[REFUSED_BUCKET] = shortfall.bucket
+            await self._refuse(scope, receive, send, shortfall.wait_s)
             return
         if digest is None or known:
             await self.app(scope, receive, send)

@@ -9,6 +9,13 @@ turns a validation failure into ``ErrorPublic``.
 
 Featured SKUs are not part of the upload: the server decides what is featured (see
 :mod:`application.checkin_intake`).
+
+Output models are typed to the last field, so the OpenAPI document is the phone's contract:
+error codes are :class:`visitproof.error_codes.ErrorCode`, reason codes
+:class:`visitproof.reasons.ReasonCode`, the shelf check's JSON is
+:class:`ShelfVerdictPublic`. Messages are for people: they are written in the request's
+language (:mod:`serving.messages`: English, or zh-CN by ``Accept-Language``) when an
+answer is serialised to JSON; the models hold the English.
 """
 
 from __future__ import annotations
@@ -24,11 +31,18 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetPydanticSchema,
     JsonValue,
+    SerializationInfo,
+    field_serializer,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, core_schema
 
+from geo.fix_integrity import FixMeasurements
+from serving.messages import error_message, reason_message
+from visitproof.error_codes import ErrorCode
 from visitproof.reasons import ReasonCode
 from visitproof.records import (
     Checkin,
@@ -158,7 +172,12 @@ class ReasonPublic(BaseModel):
     code: str = Field(json_schema_extra={"enum": _REASON_CODES},
                       description="One of visitproof.reasons.ReasonCode; severity and "
                       "message template in the README's reason tables.")
-    message: str
+    message: str = Field(description="For the rep, in the request's language (English or "
+                         "zh-CN by Accept-Language); the numbers that decided it included.")
+
+    @field_serializer("message")
+    def _in_language(self, message: str, info: SerializationInfo) -> str:
+        return reason_message(self.code, message) if info.mode_is_json() else message
 
 
 class FixVerdictPublic(BaseModel):
@@ -167,16 +186,141 @@ class FixVerdictPublic(BaseModel):
 
     status: CheckinStatus
     reasons: list[ReasonPublic]
-    risk: float | None
-    measurements: dict[str, float | None]
+    risk: float | None = Field(description="0 (no sign of fraud) to 1; null: not scored.")
+    measurements: dict[str, float | None] = Field(description=(
+        "The numbers behind the verdict, by name: "
+        f"{', '.join(FixMeasurements.__slots__)} (metres, seconds, km/h by suffix; null: "
+        "not measurable). Verdicts stored by older releases may carry fewer."))
     policy_version: str
+
+
+Box = Annotated[list[float], Field(min_length=4, max_length=4, description="x1, y1, x2, "
+                                   "y2 in pixels of the original photo.")]
+
+
+class FeaturedPlacementPublic(BaseModel):
+    """Where one featured SKU was found: facings in and out of the golden zone and the
+    distinct rows (1 = top) holding any."""
+
+    sku: str
+    facings_in_zone: int
+    facings_elsewhere: int
+    rows: list[int]
+
+
+class ShelfRowPublic(BaseModel):
+    """One shelf row found: its bay (0 = leftmost), its row (1 = top of the bay), its box
+    from the top of the tallest packs on the deck down to its edge strip."""
+
+    bay: int
+    row: int
+    box: Box
+
+
+class DetectionPublic(BaseModel):
+    """One detection: ``label`` (product, shelf, price_tag), its box and score, the SKU
+    identified (null: unknown or not a product), its row (1 = top; null: on no row found;
+    0 in verdicts of older releases) and bay (-1: in none)."""
+
+    label: str
+    box: Box
+    score: float
+    sku: str | None = None
+    row: int | None = None
+    bay: int = -1
+
+
+class PhotoExifPublic(BaseModel):
+    """The photo's EXIF facts, each null when absent or unreadable: ``captured_local`` the
+    camera's naive local time (ISO 8601, no offset), ``captured_at`` and ``gps_time`` UTC
+    instants (ISO 8601 with offset), lat/lon WGS 84 degrees; ``problems`` reason codes
+    such as ``EXIF_BAD_GPS``."""
+
+    captured_local: str | None = None
+    captured_at: str | None = None
+    gps_time: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    problems: list[str] = []
+
+
+class PhotoQualityPublic(BaseModel):
+    """The quality gate's measures: sharpness (variance of the Laplacian), mean brightness
+    0..255, the share of washed-out pixels 0..1."""
+
+    sharpness: float
+    mean_brightness: float
+    washed_out_share: float
+
+
+class ShelfVerdictPublic(BaseModel):
+    """The shelf check (``ShelfVerdict.as_json``, as stored): status and reasons, where each
+    featured SKU was found against the golden-zone rows, the rows and detections found
+    (boxes in pixels of the original ``image_size``, width then height), the photo's EXIF
+    and quality, the model and policy that judged it, timings, the rules version and
+    fixture type. A photo that couldn't be read has its one reason and nothing measured
+    (nulls and empty lists). Every field is on a verdict of this release; verdicts stored
+    by older ones may lack later fields (``shelf_rows``, ``rules_version``,
+    ``fixture_type``); re-verified ones add ``reverify_run`` and ``previous_status``."""
+
+    status: CheckinStatus | None = None
+    reasons: list[ReasonPublic] = []
+    featured: list[FeaturedPlacementPublic] = []
+    golden_zone_rows: list[int] = Field(default=[], description="The golden zone's rows "
+                                        "(1 = top) on this fixture.")
+    share_in_zone: float | None = Field(default=None, description="The featured facings' "
+                                        "share in the golden zone, 0..1; null: none found.")
+    rows_per_bay: list[int] = []
+    shelf_rows: list[ShelfRowPublic] = []
+    detections: list[DetectionPublic] = []
+    image_size: list[int] | None = Field(default=None, min_length=2, max_length=2)
+    exif: PhotoExifPublic | None = None
+    quality: PhotoQualityPublic | None = None
+    model_version: str | None = None
+    policy_version: str | None = None
+    timings_ms: dict[str, float] = {}
+    rules_version: int | None = Field(default=None, description="The rules version that "
+                                      "judged it (null: the tenant had none).")
+    fixture_type: str | None = None
+    reverify_run: str | None = Field(default=None, description="The re-verification run "
+                                     "that judged it (only on re-verified checks).")
+    previous_status: CheckinStatus | None = Field(default=None, description="The status "
+                                                  "before that run (with reverify_run).")
+
+
+def _stored_shelf(value: Any, validate: core_schema.ValidatorFunctionWrapHandler) -> Any:
+    validate(value)  # the shape is the documented one, or it is no answer
+    return value
+
+
+def _shelf_in_language(value: dict[str, Any], info: SerializationInfo) -> dict[str, Any]:
+    reasons = value.get("reasons")
+    if not info.mode_is_json() or not isinstance(reasons, list):
+        return value
+    return {**value, "reasons": [
+        {**r, "message": reason_message(str(r.get("code")), str(r.get("message")))}
+        if isinstance(r, dict) else r for r in reasons]}
+
+
+def _shelf_schema(source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    return core_schema.no_info_wrap_validator_function(
+        _stored_shelf, handler(ShelfVerdictPublic),
+        serialization=core_schema.plain_serializer_function_ser_schema(
+            _shelf_in_language, info_arg=True))
+
+
+ShelfJson = Annotated[dict[str, Any], GetPydanticSchema(_shelf_schema)]
+"""The shelf check's stored JSON, checked against and documented as
+:class:`ShelfVerdictPublic`, and answered as stored (byte for byte, keys in their order;
+only the reasons' messages follow the request's language). Python callers (the pages, the
+annotated photo) read it as the mapping ``ShelfVerdict.from_json`` takes."""
 
 
 class VerdictPublic(BaseModel):
     """The answer to an upload: the combined status (``rejected`` if any check rejects,
     else ``needs_review`` if any asks for it, else ``verified``), every reason (at least one
     unless ``verified``: :mod:`visitproof.verdicts`), and each
-    check's details. ``shelf`` is the shelf check's JSON (``ShelfVerdict.as_json``).
+    check's details. ``shelf`` is the shelf check's JSON (:class:`ShelfVerdictPublic`).
     ``rules_version`` is the director's rule set that judged it (null: the tenant had
     none); its ``MANDATORY_EVIDENCE_MISSING`` reasons come after the shelf's and the fix's."""
 
@@ -190,7 +334,7 @@ class VerdictPublic(BaseModel):
     retake_reasons: list[str] = Field(description="The codes that ask for the retake "
                                       "(visitproof.retake.RETAKE_CODES), in reason order.")
     rules_version: int | None = None
-    shelf: dict[str, Any] | None
+    shelf: ShelfJson | None
     fix: FixVerdictPublic | None
 
     @classmethod
@@ -266,25 +410,49 @@ class CheckinsPublic(BaseModel):
     count: int
 
 
+def _registered_code(source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    return handler(ErrorCode)
+
+
+ErrorCodeText = Annotated[str, GetPydanticSchema(_registered_code)]
+"""An error code: given as its text (call sites write ``code="TIME_ORDER"``), validated as
+and documented by :class:`visitproof.error_codes.ErrorCode` (the OpenAPI enum)."""
+
+_CODE = Field(description="Stable: switch on it (visitproof.error_codes.ErrorCode).")
+_MESSAGE = Field(description="For people, and may be translated: English, or zh-CN by "
+                 "Accept-Language (serving.messages); never parse it.")
+
+
 class ErrorDetail(BaseModel):
     """One problem of a refused request."""
 
     field: str | None = None
-    code: str
-    message: str
+    code: ErrorCodeText = _CODE
+    message: str = _MESSAGE
+
+    @field_serializer("message")
+    def _in_language(self, message: str, info: SerializationInfo) -> str:
+        return error_message(self.code, message, self.field) if info.mode_is_json() \
+            else message
 
 
 class ErrorPublic(BaseModel):
-    """Every 4xx and 5xx body. ``code`` is stable (see the README's error table);
-    ``field`` names the offending input where there is one; ``details`` lists every problem
-    when there are several; ``current_version`` (409 ``STALE_RULES_VERSION`` only) is the
-    tenant's current rules version, the one to post on (0: none yet)."""
+    """Every 4xx and 5xx body. ``code`` is stable; ``message`` is for people and may be
+    translated (``Accept-Language``: English or zh-CN; ``Content-Language`` says which).
+    ``field`` names the offending input where there is one; ``details`` lists every
+    problem when there are several; ``current_version`` (409 ``STALE_RULES_VERSION``
+    only) is the tenant's current rules version, the one to post on (0: none yet)."""
 
-    code: str
-    message: str
+    code: ErrorCodeText = _CODE
+    message: str = _MESSAGE
     field: str | None = None
     details: list[ErrorDetail] | None = None
     current_version: int | None = None
+
+    @field_serializer("message")
+    def _in_language(self, message: str, info: SerializationInfo) -> str:
+        return error_message(self.code, message, self.field) if info.mode_is_json() \
+            else message
 
 
 def _shelf_json(shelf: Verification) -> dict[str, Any]:

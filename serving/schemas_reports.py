@@ -12,7 +12,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, JsonValue
+
+from phi.warning_signs import WarningCode
 
 
 class PhiPeriodPublic(BaseModel):
@@ -68,11 +70,17 @@ class PhiExcludedPublic(BaseModel):
     by_rep: dict[str, int]
 
 
+_WARNING_CODES: list[JsonValue] = [*sorted(code.value for code in WarningCode)]
+
+
 class PhiWarningPublic(BaseModel):
     """A warning sign (code from :class:`phi.warning_signs.WarningCode`) with the ids of the
     leads, customers or check-ins behind it."""
 
-    code: str
+    # Documented as an enum; typed str so that a code a later release retires still reads
+    # back (as serving.schemas.ReasonPublic does).
+    code: str = Field(json_schema_extra={"enum": _WARNING_CODES},
+                      description="One of phi.warning_signs.WarningCode.")
     rep_id: str | None
     team_id: str | None
     message: str

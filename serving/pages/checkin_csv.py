@@ -1,59 +1,46 @@
-"""The check-in list as CSV: one row per check-in, the list's filters and order, times in
-the tenant's time zone (ISO 8601 with the offset, so a spreadsheet sorts them and the zone
-is not lost).
+"""The check-in list as an export: one row per check-in, the list's filters and order, times
+in the tenant's time zone, as CSV (``/manager/checkins.csv``) or Excel
+(``/manager/checkins.xlsx``) from the one :func:`checkins_sheet`.
 
 What reps type (commitment, next action) and the reference data's names reach a
-spreadsheet: a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-would be read as a formula (OWASP "CSV injection"), so :func:`spreadsheet_safe` puts an
-apostrophe before it. The CSV quoting of the :mod:`csv` module handles commas, quotes and
-line breaks.
+spreadsheet: :mod:`serving.pages.spreadsheets` escapes every text cell against formulas
+(OWASP "CSV injection") in both formats.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from serving.pages.checkin_filters import Names
+from serving.pages.spreadsheets import Column, Sheet, sheet_csv, spreadsheet_safe
 from serving.schemas import CheckinPublic
 
-#: The first characters a spreadsheet reads as the start of a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["COLUMNS", "checkins_csv", "checkins_sheet", "spreadsheet_safe"]
 
 COLUMNS = ("checkin_id", "submitted_at", "departed_at", "arrived_at", "rep_id", "rep_name",
            "customer_id", "customer_name", "status", "reason_codes", "commitment",
            "contract_number", "next_action", "next_action_kind", "next_action_due_at",
            "fix_lat", "fix_lon", "fix_accuracy_m", "fix_is_mock")
+_NUMBERS = {"fix_lat": ".6f", "fix_lon": ".6f", "fix_accuracy_m": "g"}
 
 
-def spreadsheet_safe(text: str) -> str:
-    """``text`` with a leading apostrophe when a spreadsheet would read it as a formula."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+def checkins_sheet(checkins: Iterable[CheckinPublic], *, timezone: str, names: Names,
+                   ) -> Sheet:
+    """The export's table: :data:`COLUMNS`, one row per check-in in the order given."""
+    rows = []
+    for c in checkins:
+        action, commitment, fix = c.next_action, c.commitment, c.fix
+        rows.append((
+            str(c.id), c.submitted_at, c.departed_at, c.arrived_at, c.rep_id,
+            names.reps.get(c.rep_id, ""), c.customer_id,
+            names.customers.get(c.customer_id, ""), c.status.value,
+            " ".join(r.code for r in c.verdict.reasons), commitment.text,
+            commitment.contract_number or "", action.text, action.kind, action.due_at,
+            fix.lat, fix.lon, fix.accuracy_m, fix.is_mock))
+    return Sheet(title="check-ins", timezone=timezone, rows=rows,
+                 columns=tuple(Column(name, _NUMBERS.get(name, "")) for name in COLUMNS))
 
 
 def checkins_csv(checkins: Iterable[CheckinPublic], *, timezone: str, names: Names) -> str:
     """The CSV text (a header row, then one row per check-in, CRLF line ends)."""
-    zone = ZoneInfo(timezone)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for c in checkins:
-        action, commitment, fix = c.next_action, c.commitment, c.fix
-        writer.writerow([
-            str(c.id), _local(c.submitted_at, zone), _local(c.departed_at, zone),
-            _local(c.arrived_at, zone), spreadsheet_safe(c.rep_id),
-            spreadsheet_safe(names.reps.get(c.rep_id, "")), spreadsheet_safe(c.customer_id),
-            spreadsheet_safe(names.customers.get(c.customer_id, "")), c.status.value,
-            " ".join(r.code for r in c.verdict.reasons), spreadsheet_safe(commitment.text),
-            spreadsheet_safe(commitment.contract_number or ""), spreadsheet_safe(action.text),
-            spreadsheet_safe(action.kind), _local(action.due_at, zone),
-            f"{fix.lat:.6f}", f"{fix.lon:.6f}", f"{fix.accuracy_m:g}",
-            "true" if fix.is_mock else "false"])
-    return out.getvalue()
-
-
-def _local(instant: datetime | None, zone: ZoneInfo) -> str:
-    return "" if instant is None else instant.astimezone(zone).isoformat()
+    return sheet_csv(checkins_sheet(checkins, timezone=timezone, names=names))

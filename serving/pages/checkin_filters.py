@@ -1,9 +1,10 @@
 """What the check-in list and its CSV export are filtered by, and the names shown beside ids.
 
 :class:`CheckinFilters` is the list's query as the page's GET form sends it: rep, customer,
-status, a range of local days (``from``/``to``, both inclusive, in the tenant's time zone)
-and the order of the server's submission time. :class:`Names` looks up the rep and customer
-names of the store's reference data; an id without a name is shown alone.
+status, a reason code (check-ins whose verdict lists it), a range of local days
+(``from``/``to``, both inclusive, in the tenant's time zone) and the order of the server's
+submission time. :class:`Names` looks up the rep and customer names of the store's
+reference data; an id without a name is shown alone.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from html import escape
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from visitproof.reasons import ReasonCode
 from visitproof.records import CheckinStatus
 
 Sort = Literal["newest", "oldest"]
@@ -30,11 +32,13 @@ class CheckinFilters:
     day_from: date | None = None
     day_to: date | None = None
     sort: Sort = "newest"
+    reason: ReasonCode | None = None
 
     def query(self) -> dict[str, str]:
         """The filters in effect as query parameters (what paging and export links keep)."""
         pairs = (("rep_id", self.rep_id), ("customer_id", self.customer_id),
                  ("status", self.status.value if self.status else None),
+                 ("reason", self.reason.value if self.reason else None),
                  ("from", self.day_from.isoformat() if self.day_from else None),
                  ("to", self.day_to.isoformat() if self.day_to else None),
                  ("sort", self.sort if self.sort != "newest" else None))

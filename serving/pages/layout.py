@@ -2,6 +2,10 @@
 
 Pages are plain server-rendered HTML with inline CSS, no scripts and no external resources;
 every value from the store goes through :func:`html.escape`.
+
+They work on a phone (390 CSS px) as on a desk: the bar wraps, long codes and ids break
+anywhere, form fields never pass the page's width, and below 700 px a table wider than the
+page scrolls sideways inside itself instead of widening the page.
 """
 
 from __future__ import annotations
@@ -10,24 +14,32 @@ from html import escape
 
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#222}
-nav{background:#263238;padding:8px 24px}nav a{color:#fff;margin-right:18px;
-text-decoration:none}nav a:hover{text-decoration:underline}
-main{margin:24px;max-width:1200px}h1{font-size:22px}h2{font-size:17px;margin-top:28px;
-border-bottom:1px solid #ccc}table{border-collapse:collapse;margin:8px 0}
+nav a:hover{text-decoration:underline}
+main{margin:24px;max-width:1200px}h1{font-size:22px;overflow-wrap:break-word}
+h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:8px 0}
 td,th{padding:4px 8px;text-align:left;border-bottom:1px solid #eee;vertical-align:top}
 th{background:#f4f4f4}.verified{color:#1b5e20}.rejected{color:#b00020}
-.needs_review{color:#e65100}code{font-size:12px;color:#555}.muted{color:#777}
+.needs_review{color:#e65100}code{font-size:12px;color:#555;overflow-wrap:break-word}
+.muted{color:#777}
 .error{border:1px solid #b00020;border-radius:6px;padding:12px 16px;max-width:720px}
-img.photo{max-width:100%;border:1px solid #ccc}form.filters{margin:8px 0}
-form.filters label{margin-right:12px}
+img{max-width:100%;height:auto}img.photo{border:1px solid #ccc}form.filters{margin:8px 0}
+form.filters label{margin-right:12px;max-width:100%}
+select,input,textarea{max-width:100%;box-sizing:border-box}
+.scroll{overflow-x:auto;max-width:100%}
+@media (max-width:700px){main{margin:12px}
+table{display:block;overflow-x:auto;max-width:100%}
+form.filters label{display:block;margin:4px 0}}
 """
 NAV = (("/manager/checkins", "Check-ins"), ("/manager/reviews", "Review queue"),
-       ("/manager/phi", "PHI"),
-       ("/manager/overlap", "Overlap map"), ("/manager/logout", "Sign out"))
+       ("/manager/gallery", "Gallery"), ("/manager/phi", "PHI"),
+       ("/manager/overlap", "Overlap map"), ("/manager/rules", "Rules"),
+       ("/manager/logout", "Sign out"))
 #: The bar's look, inline: it also heads pages with their own style sheet (the PHI report,
-#: the overlap map).
-_NAV_STYLE = "background:#263238;padding:8px 24px;font:14px/1.4 system-ui,sans-serif"
-_LINK_STYLE = "color:#fff;margin-right:18px;text-decoration:none"
+#: the overlap map). Its links wrap onto more lines on a narrow screen.
+_NAV_STYLE = ("background:#263238;padding:8px 24px;font:14px/1.4 system-ui,sans-serif;"
+              "display:flex;flex-wrap:wrap;gap:4px 18px")
+_LINK_STYLE = "color:#fff;text-decoration:none;white-space:nowrap"
 
 
 def nav_bar(current: str | None = None) -> str:
@@ -67,7 +79,7 @@ def error_page(status_code: int, code: str, message: str) -> str:
                 "The page keeps it in a cookie for this browser until you sign out.")
     elif status_code == 403 and code == "CSRF_REJECTED":
         title = "Not sent from this session"
-        hint = ("Nothing was changed. Open the check-in page again and send the form from "
+        hint = ("Nothing was changed. Open the page again and send its form from "
                 "there.")
     elif status_code == 403:
         title = "Not allowed"

@@ -1,7 +1,9 @@
 """The period and team pickers above the PHI report page: a GET form back to
 ``/manager/phi`` with a month select (the months that hold check-ins, newest first) and,
 for a director or admin, a team select (the tenant's teams; a manager sees their own team
-and no choice).
+and no choice). Below it, the exports of what the page shows: the PHI rows
+(``/manager/phi.csv`` / ``.xlsx``, same period and team) and the coverage gaps in scope
+(``/manager/gaps.csv`` / ``.xlsx``).
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from html import escape
+from urllib.parse import urlencode
 
 #: The most months the picker lists (back from the latest with data); older ones are
 #: still one ``?period=`` away.
 MAX_MONTHS = 36
 
 _STYLE = "margin:12px 24px;font:14px/1.4 system-ui,sans-serif"
+_EXPORT_STYLE = "margin:0 24px 12px;font:14px/1.4 system-ui,sans-serif;color:#555"
 
 
 def months_between(first: date, last: date, *, most: int = MAX_MONTHS) -> list[str]:
@@ -50,4 +54,14 @@ def phi_pickers(*, period: str, months: Sequence[str], teams: Sequence[tuple[str
     parts.append("<button type='submit'>Show</button> <span style='color:#777'>any "
                  "period also by address: <code>?period=2026-W45</code> or "
                  "<code>?period=2026-11-01..2026-11-15</code></span></form>")
+    parts.append(export_links(period=period, team=team))
     return "".join(parts)
+
+
+def export_links(*, period: str, team: str | None) -> str:
+    """Links to the page's PHI rows and the coverage gaps as CSV and Excel."""
+    query = escape(urlencode({"period": period, **({"team": team} if team else {})}))
+    return (f"<p id='vp-phi-exports' style='{_EXPORT_STYLE}'>Download PHI per rep: "
+            f"<a href='/manager/phi.csv?{query}'>CSV</a> · "
+            f"<a href='/manager/phi.xlsx?{query}'>Excel</a>; coverage gaps: "
+            "<a href='/manager/gaps.csv'>CSV</a> · <a href='/manager/gaps.xlsx'>Excel</a></p>")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from application.review import NOTE_MAX_LENGTH, ReviewDecision
 from serving.form_token import FORM_FIELD
+from serving.pages.checkin_filters import Names
 from serving.pages.checkin_pages import local_time, reason_list
 from serving.pages.layout import page
 from serving.schemas_review import ReviewQueuePublic
@@ -23,11 +24,22 @@ from serving.schemas_review import ReviewQueuePublic
 QUEUE_PAGE = "/manager/reviews"
 
 
+#: On a phone the queue's rows become cards (no sideways scrolling, reasons shown).
+QUEUE_STYLE = (
+    "<style>@media (max-width:640px){#vp-reviews thead{display:none}"
+    "#vp-reviews,#vp-reviews tbody,#vp-reviews tr,#vp-reviews td{display:block}"
+    "#vp-reviews tr{border-bottom:1px solid #ccc;padding:6px 0}"
+    "#vp-reviews td{border:0;padding:2px 0}}</style>")
+
+
 def review_queue_page(queue: ReviewQueuePublic, *, timezone: str,
-                      filters: Mapping[str, str], limit: int, offset: int) -> str:
+                      filters: Mapping[str, str], limit: int, offset: int,
+                      names: Names | None = None) -> str:
     """The queue page: the reason counts, then one row per check-in, oldest submission
-    first, each linking to its drill-down (where it is decided)."""
+    first, each linking to its drill-down (where it is decided), reps and customers
+    named."""
     zone = ZoneInfo(timezone)
+    names = names or Names()
     counts = "".join(f"<tr><td><code>{escape(code)}</code></td><td>{count}</td></tr>"
                      for code, count in queue.by_reason.items())
     summary = (f"<p><strong id='vp-queue-count'>{queue.count}</strong> check-in"
@@ -38,8 +50,8 @@ def review_queue_page(queue: ReviewQueuePublic, *, timezone: str,
                     "</th><th>check-ins</th></tr></thead><tbody>" + counts + "</tbody></table>")
     rows = [f"<tr data-checkin-id='{c.id}'><td><a href='/manager/checkins/{c.id}'>"
             f"{local_time(c.submitted_at, zone)}</a></td>"
-            f"<td>{local_time(c.departed_at, zone)}</td><td>{escape(c.rep_id)}</td>"
-            f"<td>{escape(c.customer_id)}</td><td>{reason_list(c.verdict.reasons)}</td></tr>"
+            f"<td>{local_time(c.departed_at, zone)}</td><td>{names.rep_html(c.rep_id)}</td>"
+            f"<td>{names.customer_html(c.customer_id)}</td><td>{reason_list(c.verdict.reasons)}</td></tr>"
             for c in queue.data]
     table = ("<h2>Queue</h2><table id='vp-reviews'><thead><tr><th>submitted</th>"
              "<th>departed</th><th>rep</th><th>customer</th><th>reasons</th></tr></thead>"
@@ -53,7 +65,7 @@ def review_queue_page(queue: ReviewQueuePublic, *, timezone: str,
         paging.append(_page_link("newer →", filters, limit, shown_to))
     position = (f"<p class='muted'>{offset + 1 if rows else 0}–{shown_to} of "
                 f"{queue.count}</p>") if queue.count else ""
-    return page("Review queue", summary + table + position + " ".join(paging),
+    return page("Review queue", QUEUE_STYLE + summary + table + position + " ".join(paging),
                 current=QUEUE_PAGE)
 
 

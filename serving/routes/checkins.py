@@ -14,12 +14,13 @@ from serving.auth import CurrentRep, CurrentUser, can_see, listed_rep_ids
 from serving.checkin_upload import photo_format, upload_of
 from serving.errors import error_responses
 from serving.query_params import Offset, QueryInstant
-from serving.runtime import RuntimeDep
+from serving.runtime import Runtime, RuntimeDep
 from serving.schemas import CheckinMeta, CheckinPublic, CheckinsPublic, VerdictPublic
 from visitproof.errors import InvalidValue, NotFound
 from visitproof.records import Checkin, CheckinStatus
 from visitproof.store import Store
 from visitproof.values import utc_now
+from visitproof.verdicts import checkin_verdict
 
 router = APIRouter(prefix="/v1/checkins", tags=["checkins"])
 
@@ -73,10 +74,22 @@ async def upload_checkin(
                        received_at=received_at)
     submission = await runtime.workers.run(runtime.intake.submit, upload, now=received_at)
     if submission.created:
-        runtime.metrics.count_checkin(submission.checkin.status.value)
+        _count_stored(runtime, submission.checkin)
     else:
         response.status_code = 200
     return VerdictPublic.of(submission.checkin)
+
+
+def _count_stored(runtime: Runtime, checkin: Checkin) -> None:
+    """Count a stored upload in the metrics: its verdict, the verdict's reason codes and
+    its detector time (the shelf verdict's ``timings_ms["detect"]``: the detector call as
+    the intake made it, in process or to the Ray deployment)."""
+    verdict = checkin_verdict(checkin)
+    shelf = checkin.latest("shelf")
+    detect_ms = None if shelf is None else (shelf.details.get("timings_ms") or {}).get("detect")
+    runtime.metrics.count_checkin(
+        checkin.status.value, [reason.code for reason in verdict.reasons],
+        detector_seconds=detect_ms / 1000 if isinstance(detect_ms, int | float) else None)
 
 
 @router.get("", response_model=CheckinsPublic, responses=_errors(401, 422, 503))

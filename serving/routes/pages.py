@@ -72,6 +72,7 @@ from serving.routes import checkins, reports, reviews
 from serving.runtime import Runtime, RuntimeDep
 from serving.schemas import CheckinPublic, CheckinsPublic
 from visitproof.errors import Conflict, InvalidInput, InvalidValue, NotFound, StoreError
+from visitproof.reasons import ReasonCode
 from visitproof.records import CheckinStatus
 from visitproof.store import ReferenceData, Store
 from visitproof.values import utc_now
@@ -140,9 +141,13 @@ _HTML_ERRORS = {401: "Not signed in, or the token is invalid or expired (UNAUTHE
                 404: "Nothing there in the caller's scope (NOT_FOUND).",
                 422: "A bad query value; the page names it.",
                 503: "The store is busy or unavailable (STORE_UNAVAILABLE)."}
-router = APIRouter(prefix="", tags=["pages"], route_class=HtmlErrorRoute, responses={
+#: The refusals every manager page may answer, as HTML (for the routers of the other page
+#: modules too).
+PAGE_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {"text/html": {}}}
-    for code, text in _HTML_ERRORS.items()})
+    for code, text in _HTML_ERRORS.items()}
+router = APIRouter(prefix="", tags=["pages"], route_class=HtmlErrorRoute,
+                   responses=PAGE_ERROR_RESPONSES)
 
 
 def page_user(runtime: RuntimeDep,
@@ -205,6 +210,8 @@ def list_filters(
                                         description="Departed on or before this local day."
                                         )] = None,
     sort: Annotated[Sort, Query(description="By the server's submission time.")] = "newest",
+    reason: Annotated[ReasonCode | Literal[""] | None, Query(
+        description="Only check-ins whose verdict lists this reason code.")] = None,
 ) -> CheckinFilters:
     """FastAPI dependency: the check-in list's filters (a blank form field: no filter). A
     bad day is 422 ``BAD_DATE``, ``from`` after ``to`` 422 ``TIME_ORDER``."""
@@ -214,7 +221,8 @@ def list_filters(
         raise InvalidValue("to", f"{last} is before from ({first})", code="TIME_ORDER")
     return CheckinFilters(rep_id=rep_id or None, customer_id=customer_id or None,
                           status=CheckinStatus(status) if status else None,
-                          day_from=first, day_to=last, sort=sort)
+                          day_from=first, day_to=last, sort=sort,
+                          reason=ReasonCode(reason) if reason else None)
 
 
 ListFilters = Annotated[CheckinFilters, Depends(list_filters)]
@@ -229,7 +237,8 @@ def _checkin_page(store: Store, user: User, filters: CheckinFilters, timezone: s
         rep_ids=listed_rep_ids(user, store.reference, filters.rep_id),
         customer_id=filters.customer_id, status=filters.status,
         departed_from=departed_from, departed_until=departed_until, limit=limit,
-        offset=offset, oldest_first=filters.sort == "oldest")
+        offset=offset, oldest_first=filters.sort == "oldest",
+        reason_code=filters.reason.value if filters.reason else None)
     return CheckinsPublic(data=[CheckinPublic.of(c) for c in found.items], count=found.count)
 
 
@@ -246,6 +255,19 @@ def _names(store: Store, customer_ids: set[str]) -> Names:
     return Names(reps=reps, customers=customers)
 
 
+def rep_choices(store: Store, user: User, names: Names) -> list[tuple[str, str]]:
+    """The rep picker's choices: the reps ``user`` may see, as (id, name), by id."""
+    visible = visible_rep_ids(user, store.reference)
+    return [(rep_id, names.reps.get(rep_id, rep_id))
+            for rep_id in sorted(names.reps if visible is None else visible)]
+
+
+def stored_photos(runtime: Runtime, shown: list[CheckinPublic]) -> set[str]:
+    """The digests of ``shown`` whose photo is in the photo store (one stat each): the
+    rows that get a thumbnail."""
+    return {c.photo_sha256 for c in shown if runtime.photos.exists(c.photo_sha256)}
+
+
 @router.get("/manager/checkins", response_class=HTMLResponse)
 def checkins_list(
     user: PageUser, runtime: RuntimeDep, filters: ListFilters,
@@ -259,11 +281,11 @@ def checkins_list(
         timezone = tenant_timezone(connection, user.tenant_id)
         found = _checkin_page(store, user, filters, timezone, limit=limit, offset=offset)
         names = _names(store, {c.customer_id for c in found.data})
-        visible = visible_rep_ids(user, store.reference)
-        reps = [(rep_id, names.reps.get(rep_id, rep_id))
-                for rep_id in sorted(names.reps if visible is None else visible)]
+        reps = rep_choices(store, user, names)
     return HTMLResponse(checkins_page(found, timezone=timezone, filters=filters, names=names,
-                                      reps=reps, limit=limit, offset=offset))
+                                      reps=reps, limit=limit, offset=offset,
+                                      photos=stored_photos(runtime, found.data),
+                                      reason_filter=True))
 
 
 @router.get("/manager/checkins.csv", response_class=Response,
@@ -348,10 +370,12 @@ def reviews_page(user: PageUser, runtime: RuntimeDep, rep_id: str | None = None,
     rep_id = rep_id or None
     queue = reviews.list_reviews(user=user, runtime=runtime, rep_id=rep_id, limit=limit,
                                  offset=offset)
-    _, timezone = reports.local_today(runtime, user)
+    with runtime.database.connect() as connection:
+        timezone = tenant_timezone(connection, user.tenant_id)
+        names = _names(Store(connection, user.tenant_id), {c.customer_id for c in queue.data})
     return HTMLResponse(review_queue_page(queue, timezone=timezone,
                                           filters={"rep_id": rep_id} if rep_id else {},
-                                          limit=limit, offset=offset))
+                                          limit=limit, offset=offset, names=names))
 
 
 @router.get("/manager/checkins/{checkin_id}/photo", response_class=Response,

@@ -20,7 +20,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from application.rule_book import NO_VERSION, RuleBook, post_rules
 from application.rules import ANY_REGION, Evidence, RuleSet
@@ -52,6 +52,25 @@ class FeaturedRuleBody(FiniteBody):
     valid_until: date
 
 
+#: How deeply ``golden_zones`` may nest (fixture type → policy → field → list → pair).
+MAX_POLICY_DEPTH = 16
+
+
+def _depth(value: Any) -> int:
+    """How many levels of objects and lists ``value`` nests (0 for a scalar), counted
+    without recursion, so a hostile body can't exhaust the stack."""
+    deepest, pending = 0, [(value, 0)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level + 1)
+            if deepest > MAX_POLICY_DEPTH:
+                return deepest
+            pending.extend((child, level + 1)
+                           for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 class RulesCreate(FiniteBody):
     """The body of ``POST /v1/rules``. ``base_version`` is the version these rules were
     edited from (``current`` of ``GET /v1/rules/versions``; 0 while the tenant has none).
@@ -81,6 +100,16 @@ class RulesCreate(FiniteBody):
     evidence: dict[CustomerType, list[Evidence]] = Field(
         default_factory=dict,
         examples=[{"hospital_department": ["contract_number", "next_action_contact"]}])
+
+    @field_validator("golden_zones")
+    @classmethod
+    def _shallow_policies(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """A golden-zone policy is a few levels deep; a deeper one (hundreds of nested
+        lists) is refused here rather than failing when the body is serialised."""
+        if _depth(value) > MAX_POLICY_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_POLICY_DEPTH} levels; a golden-zone "
+                             "policy is a few levels of objects and lists")
+        return value
 
     def as_body(self) -> dict[str, Any]:
         """The JSON stored as the rule set's body (without the note and the base

@@ -21,11 +21,13 @@ import ray
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from application.reverify import PHOTO_MISSING, RUN_TAG, reverify
+from application.reverify import PHOTO_MISSING, PROGRESS_FILE, RUN_TAG, RunProgress, reverify
 from application.settings import Settings
 from cli.main import app as cli
+from serving.metrics import Metrics
 from tests.api_harness import Api, shelf_photo
 from tests.builders import HANGZHOU, TENANT, make_checkin, make_fix, make_upload_meta, shifted
+from tests.serving.test_metrics import parse_exposition
 from visitproof.errors import InvalidValue, NotFound
 from visitproof.records import CheckinStatus, Verification
 from visitproof.store import PhotoStore, ReferenceData, Store
@@ -291,3 +293,45 @@ def test_the_command_says_a_dry_run_stored_nothing(make_api: Callable[..., Api])
     assert [f["checkin_id"] for f in report["flips"]] == [str(imported)]
     assert store_snapshot(api) == before
     assert not (data_dir / "reverify").exists()
+
+
+def saved_progress(folder: Path) -> RunProgress:
+    return RunProgress.from_json(json.loads((folder / PROGRESS_FILE).read_text("utf-8")))
+
+
+def test_a_run_keeps_a_progress_file_that_the_metrics_show(
+        make_api: Callable[..., Api]) -> None:
+    api = make_api()
+    uploads(api, 3, first_seed=90)
+    runs = api.photos_dir.parent / "reverify"
+    seen: list[tuple[int, int, RunProgress]] = []
+
+    def watch(done: int, total: int) -> None:  # the file is written before the callback
+        seen.append((done, total, saved_progress(next(runs.iterdir()))))
+
+    first = run(api, limit=2, batch_size=1, progress=watch)
+    folder = runs / first.run_id
+    assert seen
+    assert seen[-1][:2] == (2, 2)
+    for done, total, during in seen:
+        assert (during.done, during.total, during.finished) == (done, total, False)
+    after_first = saved_progress(folder)
+    assert (after_first.run_id, after_first.done, after_first.total, after_first.finished) == \
+        (first.run_id, 2, 2, True)
+    assert after_first.started_at <= after_first.updated_at
+
+    # Resumed: the file covers the whole run, the earlier attempt's check-ins included.
+    second = run(api)
+    resumed = saved_progress(folder)
+    assert (resumed.done, resumed.total, resumed.finished) == (3, 3, True)
+    assert resumed.started_at >= after_first.updated_at  # this attempt's start
+    assert [p.name for p in folder.iterdir()] == [PROGRESS_FILE]  # no temporary file left
+
+    metrics = parse_exposition(Metrics(reverify_runs=runs).exposition())
+    assert metrics.value("visitproof_reverify_checkins", run_id=second.run_id,
+                         state="done") == 3
+    assert metrics.value("visitproof_reverify_checkins", run_id=second.run_id,
+                         state="total") == 3
+    assert metrics.value("visitproof_reverify_finished", run_id=second.run_id) == 1
+    assert metrics.value("visitproof_reverify_updated_timestamp_seconds",
+                         run_id=second.run_id) == pytest.approx(resumed.updated_at.timestamp())

@@ -219,6 +219,18 @@ def review_form(world: World, caller: str) -> Any:
                              headers=_cookie(token), follow_redirects=False)
 
 
+def rules_form(world: World, caller: str) -> Any:
+    """The rules page's editor, posted under ``caller``'s cookie with that session's form
+    token, on the tenant's current version."""
+    token = world.token(caller)
+    data = {"rules": "{}", "note": world.fresh("rules-page"),
+            "base_version": str(world.current_rules_version(caller))}
+    if token is not None:
+        data[FORM_FIELD] = form_token(token)
+    return world.client.post("/manager/rules", data=data, headers=_cookie(token),
+                             follow_redirects=False)
+
+
 def by_role(*, rep: int | str, rep2: int | str, rep3: int | str, manager: int | str,
             manager_t2: int | str, director: int | str, admin: int | str,
             other_tenant_rep: int | str, other_tenant_admin: int | str
@@ -246,6 +258,9 @@ MANAGERS_PAGE = by_role(rep=403, rep2=403, rep3=403, manager="see", manager_t2="
 ONE_OF_R1_PAGE = by_role(rep=403, rep2=403, rep3=403, manager=200, manager_t2=404,
                          director=200, admin=200, other_tenant_rep=403,
                          other_tenant_admin=404)
+#: A page (a workbook: its text is compressed, so no marker) any manager may open.
+PAGE_READ = by_role(rep=403, rep2=403, rep3=403, manager=200, manager_t2=200, director=200,
+                    admin=200, other_tenant_rep=403, other_tenant_admin=200)
 OPEN = dict.fromkeys(CALLERS, 200)
 
 PERIOD = utc_now().strftime("%Y-%m")
@@ -347,6 +362,44 @@ ROWS = {
                                                        page=True), by_role(
         rep=403, rep2=403, rep3=403, manager=200, manager_t2=200, director=200, admin=200,
         other_tenant_rep=403, other_tenant_admin="hide")),
+    "check-in thumbnail": Row("GET", "/manager/checkins/{checkin_id}/thumbnail",
+                              get("/manager/checkins/{X1}/thumbnail", page=True),
+                              ONE_OF_R1_PAGE),
+    "photo gallery": Row("GET", "/manager/gallery", get("/manager/gallery", page=True),
+                         MANAGERS_PAGE, marker="X1"),
+    "rep's day page": Row("GET", "/manager/reps/{rep_id}/day",
+                          get("/manager/reps/r1/day", page=True), ONE_OF_R1_PAGE),
+    "rep's day picker": Row("GET", "/manager/reps/day",
+                            get("/manager/reps/day?rep_id=r1", page=True), by_role(
+        rep=403, rep2=403, rep3=403, manager=303, manager_t2=303, director=303, admin=303,
+        other_tenant_rep=403, other_tenant_admin=303)),
+    "rules page": Row("GET", "/manager/rules", get("/manager/rules", page=True), by_role(
+        rep=403, rep2=403, rep3=403, manager="see", manager_t2="see", director="see",
+        admin="see", other_tenant_rep=403, other_tenant_admin="hide"),
+        marker="acme-rules-v1"),
+    "save rules on the page": Row("POST", "/manager/rules", rules_form, by_role(
+        rep=403, rep2=403, rep3=403, manager=403, manager_t2=403, director=303, admin=303,
+        other_tenant_rep=403, other_tenant_admin=303)),
+    "rules diff page": Row("GET", "/manager/rules/diff",
+                           get("/manager/rules/diff?from=1&to=1", page=True), by_role(
+        rep=403, rep2=403, rep3=403, manager=200, manager_t2=200, director=200, admin=200,
+        other_tenant_rep=403, other_tenant_admin="hide")),
+    "PHI drill-down page": Row("GET", "/manager/phi/explain",
+                               get(f"/manager/phi/explain?rep=r1&period={PERIOD}",
+                                   page=True), ONE_OF_R1_PAGE),
+    "PHI CSV export": Row("GET", "/manager/phi.csv",
+                          get(f"/manager/phi.csv?period={PERIOD}", page=True),
+                          MANAGERS_PAGE, marker="r1"),
+    "PHI Excel export": Row("GET", "/manager/phi.xlsx",
+                            get(f"/manager/phi.xlsx?period={PERIOD}", page=True),
+                            PAGE_READ),
+    "check-ins Excel export": Row("GET", "/manager/checkins.xlsx",
+                                  get("/manager/checkins.xlsx", page=True), PAGE_READ),
+    "coverage gaps CSV export": Row("GET", "/manager/gaps.csv",
+                                    get("/manager/gaps.csv", page=True), MANAGERS_PAGE,
+                                    marker="c8"),
+    "coverage gaps Excel export": Row("GET", "/manager/gaps.xlsx",
+                                      get("/manager/gaps.xlsx", page=True), PAGE_READ),
     "liveness": Row("GET", "/healthz", get("/healthz"), OPEN, unauthenticated=200),
     "readiness": Row("GET", "/readyz", get("/readyz"), OPEN, unauthenticated=200),
     "metrics": Row("GET", "/metrics", get("/metrics"), OPEN, unauthenticated=200),

@@ -8,21 +8,18 @@ Skips when Debian's ``chromium``/``chromedriver`` or selenium are absent (like
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from application.settings import Settings
 from serving.app import create_app
 from tests.api_harness import Api, shelf_photo
 from tests.browser import headless_chromium
 from tests.builders import make_upload_meta
+from tests.pages_harness import serve
 from tests.serving.test_reports import seed_reports
 
 
@@ -35,24 +32,8 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def served(api: Api, tmp_path: Path) -> Iterator[str]:
     """A second app over the same store, served by uvicorn in a thread; yields its URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(Settings(data_dir=tmp_path / "store"))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve(create_app(Settings(data_dir=tmp_path / "store"))) as url:
+        yield url
 
 
 def test_drilldown_photo_and_overlap_map_render(api: Api, served: str, browser: Any) -> None:

@@ -115,6 +115,14 @@ def test_no_rules_yet_and_unknown_versions_are_404(api: Api) -> None:
     assert (response.status_code, response.json()["code"]) == (422, "OUT_OF_RANGE")
 
 
+def nested(levels: int) -> Any:
+    """A list nested ``levels`` deep (a hostile policy value)."""
+    value: Any = 1
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
 @pytest.mark.parametrize(("body", "code", "field"), [
     ({"golden_zones": {"gondola": {"rows_by_shelf_count": {"5": [7]}}}}, "BAD_POLICY",
      "golden_zones.gondola"),
@@ -132,6 +140,8 @@ def test_no_rules_yet_and_unknown_versions_are_404(api: Api) -> None:
     ({"featured": [{"skus": ["SKU-1"], "valid_from": "2026-11-01"}]}, "MISSING_FIELD",
      "featured.0.valid_until"),
     ({"colour": "red"}, "UNKNOWN_FIELD", "colour"),
+    ({"golden_zones": {"gondola": {"height_band_cm": nested(500)}}}, "INVALID_VALUE",
+     "golden_zones"),
 ])
 def test_bad_rules_are_422_with_a_stable_code_and_nothing_is_stored(
         api: Api, body: dict[str, Any], code: str, field: str) -> None:

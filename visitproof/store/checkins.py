@@ -128,15 +128,19 @@ class Checkins(TenantScope):
     def page(self, *, rep_ids: Sequence[str] | None = None, customer_id: str | None = None,
              status: CheckinStatus | None = None, departed_from: datetime | None = None,
              departed_until: datetime | None = None, limit: int = 100,
-             offset: int = 0, oldest_first: bool = False) -> Page[Checkin]:
+             offset: int = 0, oldest_first: bool = False,
+             reason_code: str | None = None) -> Page[Checkin]:
         """One page of check-ins, newest submission first (the server's ``submitted_at``,
         then id; ``oldest_first``: oldest submission first, then id, as a queue is worked),
         and the number matching in all; the filters as in :meth:`find`. Not by the phone's
         own times: a check-in claiming to depart in year 9999 (a broken or tampered clock,
-        stored as rejected) would head every list forever."""
+        stored as rejected) would head every list forever. ``reason_code``: only check-ins
+        whose verdict lists that reason (:meth:`_has_reason`)."""
         c = tables.checkins.c
         where = self._filter(rep_ids=rep_ids, customer_id=customer_id, status=status,
                              departed_from=departed_from, departed_until=departed_until)
+        if reason_code is not None:
+            where.also(self._has_reason(reason_code))
         order = [c.submitted_at, c.id] if oldest_first else [c.submitted_at.desc(), c.id]
         found, count = self._counted([c.id], tables.checkins, where, order, limit=limit,
                                      offset=offset)
@@ -247,6 +251,34 @@ class Checkins(TenantScope):
         return (self._where(tables.checkins).among(c.rep_id, rep_ids)
                 .equals(c.customer_id, customer_id).equals(c.status, status)
                 .within(c.departed_at, departed_from, departed_until))
+
+    def _has_reason(self, code: str) -> sa.ColumnElement[bool]:
+        """A check-in's verdict lists reason ``code`` (the rule of
+        :mod:`visitproof.verdicts`, in SQL): a reason of some checker's latest verification,
+        or ``UNSPECIFIED`` for a latest verification that is not verified and gives no
+        reason, or ``NOT_YET_JUDGED`` for a check-in with no verification that is not
+        verified. SQLite's JSON functions read the stored reasons; each check-in costs a
+        look at its own few verifications (the ``tenant_id, checkin_id`` index)."""
+        c = tables.checkins.c
+        v = tables.verifications.alias("v")
+        newer = tables.verifications.alias("newer")
+        latest = (v.c.tenant_id == c.tenant_id) & (v.c.checkin_id == c.id) & ~sa.exists(
+            sa.select(newer.c.id).where(newer.c.tenant_id == v.c.tenant_id,
+                                        newer.c.checkin_id == v.c.checkin_id,
+                                        newer.c.checker == v.c.checker, newer.c.id > v.c.id))
+        reasons = sa.func.json_each(v.c.reasons).table_valued("value").alias("reason")
+        listed = sa.exists(
+            sa.select(v.c.id).select_from(v.join(reasons, sa.true()))
+            .where(latest, sa.func.json_extract(reasons.c.value, "$.code") == code))
+        if code == "UNSPECIFIED":
+            return listed | sa.exists(
+                sa.select(v.c.id).where(latest, v.c.status != CheckinStatus.VERIFIED.value,
+                                        sa.func.json_array_length(v.c.reasons) == 0))
+        if code == "NOT_YET_JUDGED":
+            nothing = ~sa.exists(sa.select(v.c.id).where(v.c.tenant_id == c.tenant_id,
+                                                         v.c.checkin_id == c.id))
+            return listed | (nothing & (c.status != CheckinStatus.VERIFIED.value))
+        return listed
 
     def _with_verifications(self, found: list[RowMapping]) -> list[Checkin]:
         v = tables.verifications.c
