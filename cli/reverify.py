@@ -17,9 +17,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 from zoneinfo import ZoneInfo
 
 import typer
@@ -87,10 +91,13 @@ def reverify_command(
     quiet_ray_logs()
 
     settings = settings_for(data_dir, tenant)
-    console = Console(stderr=as_json)
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeRemainingColumn(), console=console,
-                  transient=True) as bar:
+    # A dry run leaves nothing in the data folder, its Ray log included.
+    ray_log = Path(tempfile.gettempdir()) / f"visitproof-dry-run-{os.getpid()}-{RAY_LOG}" \
+        if dry_run else settings.data_dir / "reverify" / RAY_LOG
+    with ray_output_to(ray_log) as terminal, Progress(
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+            TimeRemainingColumn(), console=Console(file=terminal if as_json else None),
+            transient=True) as bar:
         task = bar.add_task("re-verifying", total=None)
 
         def advance(done: int, total: int) -> None:
@@ -100,6 +107,8 @@ def reverify_command(
                           model=model, rules_version=rules, ray_address=ray_address,
                           run_id=run_id, limit=limit, workers=workers, progress=advance,
                           dry_run=dry_run)
+    console = Console(stderr=as_json)
+    Console(stderr=True).print(f"[dim]Ray's own output of the run: {ray_log}[/]")
     if as_json:
         if not dry_run:
             report.write(settings.data_dir / "reverify" / report.run_id)
@@ -145,6 +154,32 @@ def reverify_command(
 
 
 RAY_LOGGERS = ("ray", "ray.data", "ray.train", "ray.tune", "ray.serve")
+#: Where Ray's own lines go while a run is judging (in the data folder's reverify/).
+RAY_LOG = "ray-output.log"
+
+
+@contextmanager
+def ray_output_to(path: Path) -> Iterator[TextIO]:
+    """While the block runs, the process's standard error (file descriptor 2: Ray's C++
+    core, its workers' start-up lines, Python warnings) is appended to ``path`` instead of
+    the terminal; yields a text stream on the terminal's standard error for what the
+    command itself shows there (the progress bar of ``--json``). Restored on the way out,
+    errors included, so the command's own error message reaches the terminal."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    terminal = os.fdopen(os.dup(saved), "w", encoding="utf-8", errors="replace")
+    try:
+        with path.open("ab") as log:
+            os.dup2(log.fileno(), 2)
+            try:
+                yield terminal
+            finally:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+        terminal.close()
 
 
 def quiet_ray_logs() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from typer.testing import CliRunner
 from application.reverify import PHOTO_MISSING, PROGRESS_FILE, RUN_TAG, RunProgress, reverify
 from application.settings import Settings
 from cli.main import app as cli
+from cli.reverify import RAY_LOG, ray_output_to
 from serving.metrics import Metrics
 from tests.api_harness import Api, shelf_photo
 from tests.builders import HANGZHOU, TENANT, make_checkin, make_fix, make_upload_meta, shifted
@@ -198,6 +200,8 @@ def test_the_command_prints_the_flips_and_writes_the_report(
         zone = ReferenceData(connection, TENANT).require_tenant().timezone
     assert f"Flipped verdicts (times in {zone})" in result.output
     assert "streaming_executor" not in result.output  # Ray's own INFO lines stay out
+    assert "Ray's own output of the run" in result.output  # and say where they went
+    assert (data_dir / "reverify" / RAY_LOG).exists()
     report = json.loads((data_dir / "reverify" / "after-model-fix" / "flips.json")
                         .read_text(encoding="utf-8"))
     assert [f["checkin_id"] for f in report["flips"]] == [str(imported)]
@@ -335,3 +339,26 @@ def test_a_run_keeps_a_progress_file_that_the_metrics_show(
     assert metrics.value("visitproof_reverify_finished", run_id=second.run_id) == 1
     assert metrics.value("visitproof_reverify_updated_timestamp_seconds",
                          run_id=second.run_id) == pytest.approx(resumed.updated_at.timestamp())
+
+
+def test_native_output_goes_to_the_ray_log_and_the_terminal_comes_back(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "reverify" / RAY_LOG
+    with ray_output_to(log) as terminal:
+        os.write(2, b"[E core_worker.cc] a native line\n")  # as Ray's C++ core writes
+        terminal.write("progress for the operator\n")
+        terminal.flush()
+    os.write(2, b"after the run\n")
+    assert log.read_text(encoding="utf-8") == "[E core_worker.cc] a native line\n"
+    seen = capfd.readouterr().err
+    assert "progress for the operator" in seen
+    assert "after the run" in seen
+    assert "core_worker" not in seen
+
+
+def test_the_terminal_comes_back_when_the_run_fails(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(RuntimeError), ray_output_to(tmp_path / RAY_LOG):
+        raise RuntimeError("the run broke")
+    os.write(2, b"the error message\n")
+    assert "the error message" in capfd.readouterr().err
