@@ -31,7 +31,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from geo.overlap_map import OSM_ATTRIBUTION, _asset
+from geo.overlap_map import OSM_ATTRIBUTION, asset
 from geo.projection import point_distance_m, utm_epsg
 from visitproof.errors import InvalidValue
 from visitproof.records import CheckinStatus
@@ -165,12 +165,12 @@ def day_map_html(stops: Sequence[DayStop], *, timezone: str,
     # Markup characters as JSON escapes: a customer's name can't close the inline <script>
     # early, nor read as a tag to anything that scans the page.
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return (f"<style>{_asset('leaflet.css')}</style><style>{_STYLE}</style>"
+    return (f"<style>{asset('leaflet.css')}</style><style>{_STYLE}</style>"
             "<div id='vp-day-map-wrap'><div id='vp-day-map' role='region' "
             "aria-label='the day on a map'></div>"
             "<div id='vp-day-tiles-note' hidden>Map tiles unavailable: plain background."
             "</div></div>"
-            f"<script>{_asset('leaflet.js')}</script>"
+            f"<script>{asset('leaflet.js')}</script><script>{asset('tiles.js')}</script>"
             f"<script type='application/json' id='vp-day-data'>{data}</script>"
             f"<script>{_SCRIPT}</script>")
 
@@ -198,19 +198,8 @@ _SCRIPT = """
   var map = L.map("vp-day-map", {zoomAnimation: false, fadeAnimation: false,
                                  markerZoomAnimation: false, zoomSnap: 0.25});
   map.attributionControl.setPrefix(false);
-  if (data.tile_url) {
-    var tiles = L.tileLayer(data.tile_url, {attribution: data.tile_attribution, maxZoom: 19});
-    var loaded = 0, failed = 0;
-    tiles.on("tileload", function () { loaded += 1; });
-    tiles.on("tileerror", function () {
-      failed += 1;
-      if (failed >= 4 && loaded === 0 && map.hasLayer(tiles)) {
-        map.removeLayer(tiles);
-        document.getElementById("vp-day-tiles-note").hidden = false;
-      }
-    });
-    tiles.addTo(map);
-  }
+  vpAddTiles(map, data.tile_url, data.tile_attribution,
+             document.getElementById("vp-day-tiles-note"));
   function line(parent, tag, text) {
     var element = document.createElement(tag);
     element.textContent = text;

@@ -117,8 +117,9 @@ def overlap_map_html(reports: Sequence[OverlapReport], options: MapOptions | Non
                 f"{first.crs.to_string()}")
     return _PAGE.format(
         title=html.escape(options.title), subtitle=html.escape(subtitle),
-        leaflet_css=_asset("leaflet.css"), page_css=_asset("overlap_map.css"),
-        leaflet_js=_asset("leaflet.js"), page_js=_asset("overlap_map.js"), data=data)
+        leaflet_css=asset("leaflet.css"), page_css=asset("overlap_map.css"),
+        leaflet_js=asset("leaflet.js"), tiles_js=asset("tiles.js"),
+        page_js=asset("overlap_map.js"), data=data)
 
 
 def write_overlap_map(reports: Sequence[OverlapReport], path: Path,
@@ -146,7 +147,10 @@ def _period_data(report: OverlapReport, options: MapOptions) -> dict[str, Any]:
 
 
 @cache
-def _asset(name: str) -> str:
+@cache
+def asset(name: str) -> str:
+    """A vendored file of :data:`ASSETS` as text, read once per process (they never change
+    while it runs; every page inlines them)."""
     text = (ASSETS / name).read_text(encoding="utf-8")
     # The source map is not shipped; the comment would only make browsers ask for it.
     return text.replace("//# sourceMappingURL=leaflet.js.map", "")
@@ -188,6 +192,7 @@ _PAGE = """<!DOCTYPE html>
 <p id="vp-definition"></p>
 </section>
 <script>{leaflet_js}</script>
+<script>{tiles_js}</script>
 <script type="application/json" id="vp-data">{data}</script>
 <script>{page_js}</script>
 </body>

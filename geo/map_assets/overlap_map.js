@@ -16,21 +16,7 @@
     zoomSnap: 0.25, attributionControl: true
   });
   var noTiles = document.getElementById("vp-tiles-note");
-  if (data.tile_url) {
-    var tiles = L.tileLayer(data.tile_url, { attribution: data.tile_attribution, maxZoom: 19 });
-    var loaded = 0, failed = 0;
-    tiles.on("tileload", function () { loaded += 1; });
-    // Offline deployments: after a few failures and no success, drop the tiles and keep the
-    // plain background, so the page stays readable instead of a grid of broken images.
-    tiles.on("tileerror", function () {
-      failed += 1;
-      if (failed >= 4 && loaded === 0 && map.hasLayer(tiles)) {
-        map.removeLayer(tiles);
-        noTiles.hidden = false;
-      }
-    });
-    tiles.addTo(map);
-  } else {
+  if (!vpAddTiles(map, data.tile_url, data.tile_attribution, noTiles)) {
     noTiles.hidden = false;
   }
   var layers = L.layerGroup().addTo(map);

@@ -22,7 +22,6 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from application.reports import tenant_timezone
 from application.thumbnails import Thumbnails
 from serving.pages.gallery_pages import GalleryView, Group, gallery_page
 from serving.query_params import Offset
@@ -32,13 +31,9 @@ from serving.routes.pages import (
     HtmlErrorRoute,
     ListFilters,
     PageUser,
-    _checkin_page,
-    _names,
-    rep_choices,
-    stored_photos,
+    listing,
 )
 from serving.runtime import RuntimeDep
-from visitproof.store import Store
 
 #: How long a browser may keep a thumbnail (its address changes with the photo).
 THUMBNAIL_MAX_AGE_S = 86400
@@ -73,13 +68,8 @@ def gallery(
     offset: Offset = 0,
 ) -> HTMLResponse:
     """The check-ins of the list's filters as a grid of photo thumbnails, grouped."""
-    with runtime.database.connect() as connection:
-        store = Store(connection, user.tenant_id)
-        timezone = tenant_timezone(connection, user.tenant_id)
-        found = _checkin_page(store, user, filters, timezone, limit=limit, offset=offset)
-        names = _names(store, {c.customer_id for c in found.data})
-        reps = rep_choices(store, user, names)
+    shown = listing(runtime, user, filters, limit=limit, offset=offset)
     return HTMLResponse(gallery_page(
-        found, timezone=timezone, filters=filters,
-        view=GalleryView(group=group, limit=limit, offset=offset), names=names, reps=reps,
-        photos=stored_photos(runtime, found.data)))
+        shown.found, timezone=shown.timezone, filters=filters,
+        view=GalleryView(group=group, limit=limit, offset=offset), names=shown.names,
+        reps=shown.reps, photos=shown.photos))

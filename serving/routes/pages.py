@@ -16,8 +16,8 @@ Periods open on the data: ``/manager/phi`` without ``period`` shows the month of
 tenant's latest check-in (local time), ``/manager/overlap`` without ``from``/``to`` the 28
 days ending on its local day (today's month or days when there are no check-ins yet). The
 check-in list filters by rep, customer, status and local days (``from``/``to``), sorts by
-the server's submission time (``sort=newest|oldest``), and ``/manager/checkins.csv`` exports
-it with the same filters (:mod:`serving.pages.checkin_csv`).
+the server's submission time (``sort=newest|oldest``); ``/manager/checkins.csv`` and ``.xlsx``
+export it with the same filters (:mod:`serving.routes.manager_exports`).
 
 The drill-down's photo is served at ``/manager/checkins/{id}/photo`` under the cookie by the
 very handler of ``GET /v1/checkins/{id}/photo`` (an ``<img>`` can't send a bearer header).
@@ -34,6 +34,7 @@ the drill-down (so a reload doesn't post twice); a second decision is a 409 page
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -61,7 +62,6 @@ from serving.auth import (
 )
 from serving.errors import ApiError, Unauthenticated, validation_details
 from serving.form_token import FORM_FIELD, form_token, require_form_token
-from serving.pages.checkin_csv import checkins_csv
 from serving.pages.checkin_filters import CheckinFilters, Names, Sort
 from serving.pages.checkin_pages import checkin_page, checkins_page
 from serving.pages.layout import error_page, page, with_nav
@@ -83,8 +83,6 @@ COOKIE_MAX_AGE_S = 8 * 3600
 PAGE_ROLES = (Role.MANAGER, Role.DIRECTOR, Role.ADMIN)
 DEFAULT_PAGE = "/manager/checkins"
 OVERLAP_DAYS = 28
-#: Check-ins read per query of a CSV export.
-EXPORT_CHUNK = 500
 #: Up to this many customers on a page are looked up one by one for their names.
 NAME_LOOKUPS = 100
 
@@ -255,6 +253,31 @@ def _names(store: Store, customer_ids: set[str]) -> Names:
     return Names(reps=reps, customers=customers)
 
 
+@dataclass(frozen=True)
+class Listing:
+    """What a page of the check-in list shows (the list and the gallery)."""
+
+    found: CheckinsPublic
+    timezone: str
+    names: Names
+    reps: list[tuple[str, str]]  # the rep picker's choices
+    photos: set[str]  # digests of the shown check-ins whose photo is stored
+
+
+def listing(runtime: Runtime, user: User, filters: CheckinFilters, *, limit: int,
+            offset: int) -> Listing:
+    """One page of the list in ``user``'s scope, with the names, picker and photos its
+    page shows."""
+    with runtime.database.connect() as connection:
+        store = Store(connection, user.tenant_id)
+        timezone = tenant_timezone(connection, user.tenant_id)
+        found = _checkin_page(store, user, filters, timezone, limit=limit, offset=offset)
+        names = _names(store, {c.customer_id for c in found.data})
+        reps = rep_choices(store, user, names)
+    return Listing(found=found, timezone=timezone, names=names, reps=reps,
+                   photos=stored_photos(runtime, found.data))
+
+
 def rep_choices(store: Store, user: User, names: Names) -> list[tuple[str, str]]:
     """The rep picker's choices: the reps ``user`` may see, as (id, name), by id."""
     visible = visible_rep_ids(user, store.reference)
@@ -276,40 +299,11 @@ def checkins_list(
 ) -> HTMLResponse:
     """Check-ins in the caller's scope with names, status and reasons: filtered by rep,
     customer, status and local days, newest (or oldest) submission first, paged."""
-    with runtime.database.connect() as connection:
-        store = Store(connection, user.tenant_id)
-        timezone = tenant_timezone(connection, user.tenant_id)
-        found = _checkin_page(store, user, filters, timezone, limit=limit, offset=offset)
-        names = _names(store, {c.customer_id for c in found.data})
-        reps = rep_choices(store, user, names)
-    return HTMLResponse(checkins_page(found, timezone=timezone, filters=filters, names=names,
-                                      reps=reps, limit=limit, offset=offset,
-                                      photos=stored_photos(runtime, found.data),
+    shown = listing(runtime, user, filters, limit=limit, offset=offset)
+    return HTMLResponse(checkins_page(shown.found, timezone=shown.timezone, filters=filters,
+                                      names=shown.names, reps=shown.reps, limit=limit,
+                                      offset=offset, photos=shown.photos,
                                       reason_filter=True))
-
-
-@router.get("/manager/checkins.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}},
-                             "description": "One row per check-in (see the list page)."}})
-def checkins_export(user: PageUser, runtime: RuntimeDep, filters: ListFilters) -> Response:
-    """The check-in list as CSV, with the list page's filters and order: names beside ids,
-    times in the tenant's time zone, reps' free text escaped against spreadsheet formulas."""
-    with runtime.database.connect() as connection:
-        store = Store(connection, user.tenant_id)
-        timezone = tenant_timezone(connection, user.tenant_id)
-        rows: list[CheckinPublic] = []
-        while True:
-            found = _checkin_page(store, user, filters, timezone, limit=EXPORT_CHUNK,
-                                  offset=len(rows))
-            rows += found.data
-            if not found.data or len(rows) >= found.count:
-                break
-        names = _names(store, {c.customer_id for c in rows})
-    stamp = f"{utc_now().astimezone(ZoneInfo(timezone)):%Y%m%d-%H%M}"
-    return Response(checkins_csv(rows, timezone=timezone, names=names),
-                    media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="checkins-{stamp}.csv"'})
 
 
 @router.get("/manager/checkins/{checkin_id}", response_class=HTMLResponse)

@@ -10,9 +10,7 @@ nineteen are 409 ``STALE_RULES_VERSION`` naming the winner's version. No 500, no
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,11 +20,11 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from application.settings import Settings
 from serving.app import create_app
 from tests.api_harness import seed
+from tests.pages_harness import serve
 from visitproof.store import Database
 
 POSTERS = 20
@@ -46,33 +44,14 @@ class Live:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def live(database: Database, tmp_path: Path) -> Iterator[Live]:
     """The app under uvicorn on loopback over the seeded store, rate limits off (every
     post of a burst comes from the same director's token)."""
     tokens = seed(database)
     app = create_app(Settings(data_dir=tmp_path / "store", rate_limit_per_minute=0))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise AssertionError("the server did not start")
-        time.sleep(0.05)
-    try:
-        yield Live(base_url=f"http://127.0.0.1:{port}", tokens=tokens)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with serve(app) as base_url:
+        yield Live(base_url=base_url, tokens=tokens)
 
 
 def rules(note: str, base_version: int) -> dict[str, Any]:
