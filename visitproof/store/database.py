@@ -1,15 +1,17 @@
 """Opening the database, migrating it, and turning driver errors into visitproof errors.
 
 SQLite gets WAL journaling (readers don't block the writer), a busy timeout (a second writer
-waits instead of failing at once) and enforced foreign keys. Nothing else is SQLite-only.
+waits instead of failing at once), one writer at a time per process and write transactions that
+take the lock when they begin, and enforced foreign keys. Nothing else is SQLite-only.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,12 +34,34 @@ class Database:
 
     engine: Engine
     url: str
+    busy_timeout_s: float = 5.0
+    _writer: threading.RLock = field(default_factory=threading.RLock, compare=False,
+                                     repr=False)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
-        with translate_errors(self.url), self.engine.begin() as connection:
-            yield connection
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        On SQLite, one writer at a time: the threads of this process queue for the write
+        turn (a lock, woken in turn), and the transaction takes the database's own write
+        lock when it begins (``BEGIN IMMEDIATE``), waiting for other processes within the
+        busy timeout. Left to SQLite's busy handler alone, nine threads sharing one file
+        poll with growing sleeps and one of them can starve past the timeout; a deferred
+        transaction would also read state another writer changes before it commits.
+        """
+        if self.engine.dialect.name != "sqlite":
+            with translate_errors(self.url), self.engine.begin() as connection:
+                yield connection
+            return
+        if not self._writer.acquire(timeout=self.busy_timeout_s):
+            raise StoreLocked(f"the store at {_display(self.url)} is busy with other writes "
+                              f"for more than {self.busy_timeout_s:g} s; try again shortly")
+        try:
+            with translate_errors(self.url), self.engine.begin() as connection:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                yield connection
+        finally:
+            self._writer.release()
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -93,7 +117,7 @@ def open_database(url: str, *, busy_timeout_s: float = 5.0, create_dir: bool = F
     engine = sa.create_engine(url, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    return Database(engine=engine, url=url)
+    return Database(engine=engine, url=url, busy_timeout_s=busy_timeout_s)
 
 
 def alembic_config(url: str) -> Config:

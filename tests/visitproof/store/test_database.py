@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.builders import TENANT, make_rep
+from tests.builders import TENANT, make_rep, make_tenant
 from visitproof.errors import StoreCorrupt, StoreLocked, StoreNotInitialised
 from visitproof.store import Database, Store, open_database
 
@@ -32,6 +34,73 @@ def test_a_locked_store_is_reported_as_locked(tmp_path: Path) -> None:
         holder.rollback()
         holder.close()
         database.dispose()
+
+
+def test_a_transaction_that_reads_then_writes_waits_for_a_writer_that_commits_first(
+        tmp_path: Path) -> None:
+    # The upload's shape: read the history, then insert. While the first transaction holds
+    # the lock, a second one begins; once the first commits, the second must get the lock
+    # and write (it waits within the busy timeout) instead of failing on a stale snapshot.
+    database = open_database(f"sqlite:///{tmp_path / 's.sqlite3'}", create_dir=True,
+                             busy_timeout_s=10)
+    database.migrate()
+    with database.begin() as connection:
+        Store(connection, TENANT).reference.put_tenant(make_tenant())
+    first_in = threading.Event()
+    failures: list[BaseException] = []
+
+    def second() -> None:
+        first_in.wait(10)
+        try:
+            with database.begin() as connection:
+                store = Store(connection, TENANT)
+                assert "r-first" in {rep.id for rep in store.reference.reps()}
+                store.reference.put_reps([make_rep("r-second")])
+        except BaseException as error:  # reported by the assertion below
+            failures.append(error)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with database.begin() as connection:
+        store = Store(connection, TENANT)
+        assert "r-second" not in {rep.id for rep in store.reference.reps()}
+        first_in.set()
+        time.sleep(0.3)  # the second transaction is waiting for the lock meanwhile
+        store.reference.put_reps([make_rep("r-first")])
+    thread.join(20)
+    database.dispose()
+    assert failures == []
+
+
+def test_nine_threads_writing_one_file_all_get_their_turn(tmp_path: Path) -> None:
+    # The upload path's load: nine request threads, each transaction reading then writing.
+    # Every one commits within a one-second busy timeout; none is refused as locked.
+    database = open_database(f"sqlite:///{tmp_path / 's.sqlite3'}", create_dir=True,
+                             busy_timeout_s=1)
+    database.migrate()
+    with database.begin() as connection:
+        Store(connection, TENANT).reference.put_tenant(make_tenant())
+    refused: list[StoreLocked] = []
+
+    def write(thread: int) -> None:
+        for n in range(30):
+            try:
+                with database.begin() as connection:
+                    store = Store(connection, TENANT)
+                    store.reference.reps()
+                    store.reference.put_reps([make_rep(f"r{thread}-{n}")])
+            except StoreLocked as error:
+                refused.append(error)
+
+    threads = [threading.Thread(target=write, args=(thread,)) for thread in range(9)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    with database.connect() as connection:
+        stored = len(Store(connection, TENANT).reference.reps())
+    database.dispose()
+    assert (refused, stored) == ([], 9 * 30)
 
 
 def test_a_file_that_is_not_a_database_is_reported_as_corrupt(tmp_path: Path) -> None:
