@@ -48,6 +48,7 @@ demo: $(VENV)/.installed-run
 		--reps 40 --customers 800 --days 30 --seed 7 --fraud-rate 0.05
 	$(DEMO) $(BIN)/visitproof eval fraud
 	$(DEMO) $(BIN)/visitproof reverify --since 2026-11-03 --until 2026-11-03 --workers 2
+	$(DEMO) $(BIN)/visitproof archive backfill
 	$(DEMO) $(BIN)/visitproof phi --period 2026-10 --format html --out $(VISITPROOF_DATA_DIR)/phi-2026-10.html
 	$(DEMO) $(BIN)/visitproof phi --period 2026-10 --format csv | cut -d, -f1-6 | head -n 6
 	$(DEMO) $(BIN)/visitproof overlap --from 2026-10-05 --to 2026-11-03 --top 3 \

@@ -65,6 +65,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from application.applied_rules import AppliedRules, applied_rules
+from application.evidence_archive import EvidenceArchive
 from application.judgement import (
     Judgement,
     exif_evidence,
@@ -76,7 +77,7 @@ from application.product_references import load_gallery
 from application.rule_book import RuleBook
 from application.rules import RuleSet
 from application.tenant_photos import TenantPhotos
-from geo.fix_integrity import PriorFix, check_checkin
+from geo.fix_integrity import PriorFix, check_checkin, with_later_reasons
 from geo.fix_policy import FixIntegrityPolicy
 from vision.detector import ShelfDetector
 from vision.near_duplicates import NearDuplicatePolicy
@@ -131,8 +132,10 @@ class CheckinIntake:
 
     def __init__(self, database: Database, photos: PhotoStore, detector: ShelfDetector,
                  policies: IntakePolicies | None = None,
-                 embedder: ProductEmbedder | None = None) -> None:
+                 embedder: ProductEmbedder | None = None,
+                 archive: EvidenceArchive | None = None) -> None:
         self.database = database
+        self.archive = archive  # the evidence archive an upload is recorded in, if any
         self.photos = photos
         self.detector = detector
         self.embedder = embedder
@@ -183,6 +186,8 @@ class CheckinIntake:
             if replay is None:
                 raise
             return replay
+        if self.archive is not None:  # after the commit; a failure is logged, never raised
+            self.archive.record_quietly(self.database, stored)
         return Submission(checkin=stored, created=True)
 
     def current_rules(self, connection: Connection, tenant_id: str) -> RuleSet | None:
@@ -209,10 +214,12 @@ class CheckinIntake:
 
     def judge(self, store: Store, checkin: Checkin, customer: Customer,
               shelf: ShelfVerdict, applied: AppliedRules, *, received_at: datetime,
-              judged_at: datetime) -> Judgement:
+              judged_at: datetime, later_fix_reasons: Sequence[Reason] = ()) -> Judgement:
         """The full verdict of one check-in from its shelf verdict: photo history, the fix
         check (against the rep's fixes around it, the server clock ``received_at``), the
-        evidence check under a rule set. ``judged_at`` stamps the verifications."""
+        evidence check under a rule set. ``judged_at`` stamps the verifications.
+        ``later_fix_reasons``: what the rep's later fixes say of this one (re-verification
+        looks ahead, :mod:`application.look_ahead`; an upload has none)."""
         shelf = with_extra_reasons(shelf, self._photo_history_reasons(store, checkin, shelf))
         fix_time = checkin.fix.fix_time
         # Only check-ins received before this one: an upload sees nothing else, and a
@@ -221,15 +228,18 @@ class CheckinIntake:
             rep_id=checkin.rep_id, departed_from=shifted(fix_time, -self.policies.fix_history),
             departed_until=shifted(fix_time, timedelta(days=1)), submitted_until=received_at,
             excluding=checkin.id)]
-        fix = check_checkin(checkin, customer, history=history, policy=self.policies.fix,
-                            now=received_at, exif=exif_evidence(shelf))
+        fix = with_later_reasons(
+            check_checkin(checkin, customer, history=history, policy=self.policies.fix,
+                          now=received_at, exif=exif_evidence(shelf)), later_fix_reasons)
         return judgement_of(checkin, shelf, fix, applied, judged_at=judged_at)
 
     def judge_stored(self, store: Store, checkin: Checkin, photo: bytes,
-                     rules: RuleSet | None, *, judged_at: datetime) -> Judgement:
+                     rules: RuleSet | None, *, judged_at: datetime,
+                     later_fix_reasons: Sequence[Reason] = ()) -> Judgement:
         """Judge a stored check-in again under ``rules`` with this intake's detector, as of
-        its receipt (its ``submitted_at`` is the server clock of the fix check). The
-        fixture type it was uploaded with is kept. Nothing is stored."""
+        its receipt (its ``submitted_at`` is the server clock of the fix check), plus what
+        the rep's later fixes say of it (``later_fix_reasons``). The fixture type it was
+        uploaded with is kept. Nothing is stored."""
         customer = store.reference.customer(checkin.customer_id)
         if customer is None:  # pragma: no cover - customers are never deleted
             raise NotFound(f"check-in {checkin.id}: no customer {checkin.customer_id!r}")
@@ -239,7 +249,8 @@ class CheckinIntake:
                                 default_zone=self.policies.shelf.golden_zone, strict=False)
         shelf = self.judge_shelf(photo, gallery, applied)
         return self.judge(store, checkin, customer, shelf, applied,
-                          received_at=checkin.submitted_at, judged_at=judged_at)
+                          received_at=checkin.submitted_at, judged_at=judged_at,
+                          later_fix_reasons=later_fix_reasons)
 
     def _judge_and_store(self, store: Store, checkin: Checkin, customer: Customer,
                          shelf: ShelfVerdict, applied: AppliedRules, fingerprint: str,

@@ -56,9 +56,10 @@ def tables_from_store(connection: Connection, tenant_id: str) -> PhiTables:
                     [lt.id, lt.lead_id, lt.rep_id, lt.kind, lt.at, lt.checkin_id],
                     ["touch_id", "lead_id", "rep_id", "kind", "at", "checkin_id"])
     touches["checkin_id"] = _uuid_text(touches["checkin_id"])
+    ao = t.action_outcomes.c
     outcomes = _read(connection, t.action_outcomes, tenant_id,
-                     [t.action_outcomes.c.checkin_id, t.action_outcomes.c.completed_at],
-                     ["checkin_id", "completed_at"])
+                     [ao.checkin_id, ao.completed_at, ao.strategy],
+                     ["checkin_id", "completed_at", "strategy"])
     outcomes["checkin_id"] = _uuid_text(outcomes["checkin_id"])
     ld = t.leads.c
     return PhiTables(

@@ -12,14 +12,18 @@ report which verdicts flipped.
    :class:`JudgeBatch` workers (``map_batches``, one detector each) read every check-in and
    its photo from the store and judge it with :meth:`CheckinIntake.judge_stored`, the very
    code that judges an upload, as of the check-in's receipt (its photo history and its
-   rep's fixes up to then). On a cluster every node needs the database URL and the photo
-   folder.
+   rep's fixes up to then), plus what the rep's later fixes say of it, which an upload
+   could not see (:mod:`application.look_ahead`: the same coordinates sent again on a later
+   visit, a run of one accuracy value; review only), found by the driver over the window's
+   reps before the workers start. On a cluster every node needs the database URL and the
+   photo folder.
 3. Storing: each judged check-in gets new verifications beside the old ones (history is
-   never overwritten), tagged in ``details`` with ``reverify_run`` (the run id) and
-   ``previous_status``, stamped with the rules version; and **its status moves to the new
-   verdict**: re-verification exists to correct verdicts after a model or rules fix, and
-   the PHI counts only what the current status says is verified. The old verdict stays
-   readable in the history, and the flip report lists every change.
+   never overwritten; with a signing key they extend its signed evidence record,
+   :mod:`application.evidence_archive`), tagged in ``details`` with ``reverify_run`` (the
+   run id) and ``previous_status``, stamped with the rules version; and **its status moves
+   to the new verdict**: re-verification exists to correct verdicts after a model or rules
+   fix, and the PHI counts only what the current status says is verified. The old verdict
+   stays readable in the history, and the flip report lists every change.
 4. Resuming: the run id is derived from the window, the rules version and the model file's
    digest (or given). Check-ins that already carry this run's verifications are skipped, so
    re-running the same command after an interruption finishes the rest; the report always
@@ -63,7 +67,7 @@ import os
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -74,9 +78,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from application.checkin_intake import CheckinIntake, IntakePolicies
+from application.evidence_archive import EvidenceArchive, record_verifications
+from application.look_ahead import later_fix_reasons
 from application.product_references import load_embedder
 from application.rule_book import RuleBook
 from application.settings import Settings
+from application.signing_keys import SigningKeys
 from vision.detector import DetectorConfig, ShelfDetector
 from visitproof.errors import InvalidValue, NotFound
 from visitproof.records import Checkin, CheckinStatus, Reason, Verification
@@ -105,6 +112,11 @@ class ReverifyJob:
     rules_version: int | None
     judged_at: datetime
     dry_run: bool = False
+    # look-ahead reasons by check-in id (application.look_ahead), found by the driver
+    later_fix_reasons: Mapping[str, tuple[Reason, ...]] = field(default_factory=dict)
+    # the evidence archive the new verifications are appended to (None: not archived)
+    archive_dir: Path | None = None
+    signing_key: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +281,9 @@ class JudgeBatch:
         self.job = job
         self.database = open_database(job.database_url, busy_timeout_s=job.busy_timeout_s)
         self.photos = PhotoStore(job.photos_dir)
+        self.archive = (None if job.archive_dir is None or job.signing_key is None else
+                        EvidenceArchive(job.archive_dir, SigningKeys(job.signing_key),
+                                        self.photos))
         detector = ShelfDetector(job.model, DetectorConfig(threads=job.threads))
         self.intake = CheckinIntake(self.database, self.photos, detector,
                                     IntakePolicies(fix_history=job.fix_history),
@@ -298,8 +313,9 @@ class JudgeBatch:
                     f"photo {checkin.photo_sha256} is not in the photo store "
                     f"{job.photos_dir}; restore it and run the same command again")
             # Judged on a read connection; the write below is short (SQLite has one writer).
-            judgement = self.intake.judge_stored(store, checkin, photo, self.rules,
-                                                 judged_at=job.judged_at)
+            judgement = self.intake.judge_stored(
+                store, checkin, photo, self.rules, judged_at=job.judged_at,
+                later_fix_reasons=job.later_fix_reasons.get(str(checkin_id), ()))
         tagged = tagged_checks(judgement.verifications, job.run_id, checkin.status)
         if job.dry_run:
             return checkin_id, "judged", encode_checks(tagged)
@@ -308,6 +324,9 @@ class JudgeBatch:
         with self.database.begin() as connection:
             Checkins(connection, job.tenant_id).add_verifications(
                 tagged, update_status=(checkin.id, status))
+        # after the commit, like an upload: each new verification extends the signed record
+        record_verifications(self.archive, self.database, [replace(
+            checkin, status=status, verifications=(*checkin.verifications, *tagged))])
         return checkin_id, "judged", status.value
 
 
@@ -343,14 +362,19 @@ def reverify(settings: Settings, *, since: date, until: date, model: Path | None
             model=model_path, embedder=settings.resolved_embedder_model,
             threads=settings.detector_threads,
             fix_history=timedelta(days=settings.fix_history_days),
-            rules_version=rules_version, judged_at=utc_now(), dry_run=dry_run)
+            rules_version=rules_version, judged_at=utc_now(), dry_run=dry_run,
+            archive_dir=settings.archive_dir, signing_key=settings.signing_key_path)
         with database.connect() as connection:
             stored = Checkins(connection, tenant_id).find(departed_from=window[0],
                                                           departed_until=window[1])
-        to_do = [c.id for c in stored if not _run_checks(c, run_id)]
-        already_done = len(stored) - len(to_do)
-        if limit is not None:
-            to_do = to_do[:limit]
+            waiting = [c for c in stored if not _run_checks(c, run_id)]
+            already_done = len(stored) - len(waiting)
+            if limit is not None:
+                waiting = waiting[:limit]
+            job = replace(job, later_fix_reasons=later_fix_reasons(
+                connection, tenant_id, waiting, history=job.fix_history,
+                now=job.judged_at, policy=IntakePolicies().fix))
+        to_do = [c.id for c in waiting]
         tracker = _ProgressFile(None if dry_run else settings.data_dir / "reverify" / run_id,
                                 run_id, already_done=already_done, to_do=len(to_do))
         tracker.update(0)

@@ -39,6 +39,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from uuid import UUID
 
+from application.evidence_archive import EvidenceArchive
 from visitproof.errors import NotFound, NotUnderReview
 from visitproof.reasons import ReasonCode, reason
 from visitproof.records import Checkin, CheckinStatus, Verification
@@ -111,9 +112,11 @@ def review_verification(checkin_id: UUID, decision: ReviewDecision, *, note: str
 
 def decide_review(database: Database, tenant_id: str, checkin_id: UUID,
                   decision: ReviewDecision, *, note: str, reviewer: str, role: str,
-                  visible_rep_ids: frozenset[str] | None, now: datetime) -> Checkin:
+                  visible_rep_ids: frozenset[str] | None, now: datetime,
+                  archive: EvidenceArchive | None = None) -> Checkin:
     """Store ``reviewer``'s decision on check-in ``checkin_id`` (the module's rules 2-4) and
-    return the check-in as stored after it."""
+    return the check-in as stored after it; with ``archive``, the decision is then appended
+    to the check-in's signed manifest (a failure to archive is logged, never raised)."""
     verification = review_verification(checkin_id, decision, note=note, reviewer=reviewer,
                                        role=role, decided_at=now)
     # Read on its own connection: the write transaction below then starts with the
@@ -134,6 +137,8 @@ def decide_review(database: Database, tenant_id: str, checkin_id: UUID,
         decided = checkins.get(checkin_id)
     if decided is None:  # deleted in between: the transaction wrote nothing visible
         raise NotFound(f"no check-in {checkin_id}")
+    if archive is not None:
+        archive.record_quietly(database, decided)
     return decided
 
 

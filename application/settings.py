@@ -34,8 +34,10 @@ class Settings(BaseSettings):
     tenant: str = Field(default="default", description="Tenant the CLI acts for.")
     timezone: str = Field(default="Asia/Shanghai",
                           description="IANA time zone of a tenant created by `init`.")
-    db_busy_timeout_s: float = Field(default=5.0, ge=0, le=600,
-                                     description="How long a writer waits for a lock.")
+    db_busy_timeout_s: float = Field(
+        default=30.0, ge=0, le=600,
+        description="How long a writer waits for its turn to write (SQLite: the other "
+        "threads' and processes' write transactions) before answering STORE_LOCKED.")
     detector_model: Path | None = Field(
         default=None, description="ONNX shelf detector; default: the newest "
         "models/shelf-detector-<version>.onnx of this checkout.")
@@ -102,6 +104,11 @@ class Settings(BaseSettings):
         default=7.0, gt=0, le=90,
         description="How far back (days) a rep's earlier fixes are loaded as history for "
         "the movement and spoofing checks of a new check-in.")
+    signing_key: Path | None = Field(
+        default=None, description="The evidence archive's Ed25519 private key (PEM, 0600; "
+        "env VISITPROOF_SIGNING_KEY), created by `visitproof init` when absent. Default: "
+        "<data_dir>/../keys/visitproof-signing.pem (resolved): beside the data folder, never "
+        "inside it; a path inside data_dir is refused (SIGNING_KEY_IN_DATA_DIR).")
 
     @field_validator("tenant")
     @classmethod
@@ -143,6 +150,24 @@ class Settings(BaseSettings):
     @property
     def photos_dir(self) -> Path:
         return self.data_dir / "photos"
+
+    @property
+    def archive_dir(self) -> Path:
+        """The evidence archive: watermarked copies and signed manifests."""
+        return self.data_dir / "archive"
+
+    @property
+    def signing_key_path(self) -> Path:
+        """``signing_key`` or its default, resolved; refused inside ``data_dir`` (a copy of
+        the data must not carry the key that signs it)."""
+        data_dir = self.data_dir.resolve()
+        path = (self.signing_key or data_dir.parent / "keys" / "visitproof-signing.pem")
+        path = path.expanduser().resolve()
+        if path.is_relative_to(data_dir):
+            raise InvalidInput(f"the signing key {path} lies inside the data folder "
+                               f"{data_dir}; set VISITPROOF_SIGNING_KEY to a path outside it",
+                               code="SIGNING_KEY_IN_DATA_DIR")
+        return path
 
     @property
     def resolved_detector_model(self) -> Path:

@@ -11,6 +11,7 @@ import sys
 
 import typer
 
+from cli import archive as archive_commands
 from cli import demo as demo_commands
 from cli import detector as detector_commands
 from cli import fraud_eval as fraud_eval_commands
@@ -48,6 +49,7 @@ http_commands.register(app)
 demo_commands.register(app)
 rules_commands.register(app)
 reverify_commands.register(app)
+archive_commands.register(app)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ import typer
 
 from application.file_export import write_csv
 from application.file_import import KINDS, read_import_file
+from application.signing_keys import SigningKeys
 from cli.options import (
     DataDirOption,
     TenantOption,
@@ -35,8 +36,11 @@ def init(
     tenant: TenantOption = None,
     name: Annotated[str | None, typer.Option(help="Tenant display name.")] = None,
 ) -> None:
-    """Create the store in the data folder, or migrate it to the current schema."""
+    """Create the store in the data folder, or migrate it to the current schema; create the
+    evidence archive's signing key when absent ($VISITPROOF_SIGNING_KEY, default
+    DATA_DIR/../keys/visitproof-signing.pem)."""
     settings = settings_for(data_dir, tenant)
+    keys = SigningKeys(settings.signing_key_path)  # refused inside data_dir, before anything
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = open_database(settings.resolved_database_url,
                              busy_timeout_s=settings.db_busy_timeout_s, create_dir=True)
@@ -49,6 +53,9 @@ def init(
                                         timezone=settings.timezone, created_at=utc_now()))
     typer.echo(f"store ready at {settings.resolved_database_url} "
                f"(schema {database.current_revision()}, tenant {settings.tenant})")
+    if keys.ensure():
+        typer.echo(f"signing key created at {keys.path} (keep it out of backups of the data)")
+    keys.publish(settings.archive_dir)
     database.dispose()
 
 

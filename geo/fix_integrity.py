@@ -139,13 +139,27 @@ class FixVerdict:
 
 
 def verdict_from(reasons: Sequence[Reason], measurements: FixMeasurements,
-                 policy: FixIntegrityPolicy) -> FixVerdict:
-    """Assemble a verdict: reasons in code order, status by severity, risk from weights."""
+                 policy: FixIntegrityPolicy | str) -> FixVerdict:
+    """Assemble a verdict: reasons in code order, status by severity, risk from weights.
+    ``policy``: the policy, or the version string of the one that judged."""
     ordered = tuple(sorted(reasons, key=lambda found: order(found.code)))
     codes = [reason.code for reason in ordered]
+    version = policy if isinstance(policy, str) else policy.version
     return FixVerdict(status=status_for(codes), reasons=ordered, risk=risk_score(codes),
                       risk_parts=tuple(RiskPart(code, WEIGHTS[C(code)]) for code in codes),
-                      measurements=measurements, policy_version=policy.version)
+                      measurements=measurements, policy_version=version)
+
+
+def with_later_reasons(verdict: FixVerdict, later: Sequence[Reason]) -> FixVerdict:
+    """``verdict`` with the reasons that the rep's later fixes give it (batch
+    re-verification's look-ahead, :func:`geo.fix_batch.verify_fixes`), status and risk
+    recomputed; a code already there is not added twice."""
+    have = set(verdict.codes)
+    extra = [reason for reason in later if reason.code not in have]
+    if not extra:
+        return verdict
+    return verdict_from([*verdict.reasons, *extra], verdict.measurements,
+                        verdict.policy_version)
 
 
 def check_checkin(checkin: Checkin, customer: Customer, *, history: Sequence[PriorFix],

@@ -28,6 +28,9 @@ from visitproof.reasons import ReasonCode
 
 C = ReasonCode
 
+#: The codes only a look at the rep's later fixes can give (batch re-verification).
+LOOK_AHEAD_CODES = frozenset({C.FIX_COORDINATES_SENT_AGAIN, C.FIX_ACCURACY_CONSTANT_RUN})
+
 
 def on_grid(values: Float, step_deg: float) -> Bool:
     """Where ``values`` (degrees) are whole multiples of ``step_deg`` to 1e-6 steps."""

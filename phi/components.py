@@ -5,6 +5,15 @@
 * :func:`penetration`: one row per (rep, assigned account), plus the role touches behind it.
 
 Rates are aggregated from these rows by :mod:`phi.score`; :mod:`phi.explain` lists them.
+
+The definition is versioned (:data:`PHI_DEFINITION_VERSION`); every report states the version
+that computed it, since a change of definition moves figures tied to bonuses:
+
+* ``phi-1``: an action is closed when completed on or before its local due date.
+* ``phi-2``: as phi-1, and an action the system had pushed to the rep before it was done
+  (:mod:`visitproof.pushed_actions`: completed at or after ``due_at - push_lead``) is closed
+  only with the rep's one-sentence strategy; completions without one (imports, history from
+  before phi-2) are not closed. The denominator (actions due) is unchanged.
 """
 
 from __future__ import annotations
@@ -16,6 +25,9 @@ import pandas as pd
 from phi.evidence import Evidence
 from phi.periods import Period, local_days_before
 from phi.tables import PhiTables
+from visitproof.pushed_actions import PUSH_LEAD, strategy_required_mask
+
+PHI_DEFINITION_VERSION = "phi-2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,10 +36,13 @@ class ComponentRules:
 
     ``first_touch_hours``: elapsed hours after intake within which a lead counts as
     activated. ``penetration_days``: local calendar days in the trailing penetration window.
+    ``push_lead_hours``: hours before its due time that a next action is pushed to the rep
+    (:mod:`visitproof.pushed_actions`; the API uses the same default).
     """
 
     first_touch_hours: float = 24.0
     penetration_days: int = 30
+    push_lead_hours: float = PUSH_LEAD.total_seconds() / 3600
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -45,7 +60,7 @@ class ComponentRows:
 LEAD_COLUMNS = ("lead_id", "rep_id", "customer_id", "created_at", "deadline", "touched_at",
                 "touch_source", "touch_ref", "activated", "judged")
 ACTION_COLUMNS = ("checkin_id", "rep_id", "customer_id", "action_kind", "due_at",
-                  "completed_at", "closed", "judged")
+                  "completed_at", "strategy_required", "strategy", "closed", "judged")
 ACCOUNT_COLUMNS = ("rep_id", "customer_id", "roles")
 ROLE_TOUCH_COLUMNS = ("rep_id", "customer_id", "checkin_id", "departed_at", "contact_id",
                       "role")
@@ -93,23 +108,31 @@ def lead_activation(tables: PhiTables, evidence: Evidence, period: Period,
     return rows[list(LEAD_COLUMNS)]
 
 
-def action_closure(evidence: Evidence, period: Period) -> pd.DataFrame:
+def action_closure(evidence: Evidence, period: Period,
+                   rules: ComponentRules | None = None) -> pd.DataFrame:
     """One row per next action of a verified check-in whose ``due_at`` falls in ``period``.
 
     ``closed``: completed (by ``now``) on or before the due date, comparing local calendar
-    dates in the period's time zone. ``judged``: the due date is over at ``now`` (its local
+    dates in the period's time zone, and, when ``strategy_required`` (it had been pushed to
+    the rep ``rules.push_lead_hours`` before due when it was completed), with the rep's
+    one-sentence ``strategy`` (phi-2). ``judged``: the due date is over at ``now`` (its local
     day has ended), so an action due later today is not yet counted either way. Open and
     overdue actions are judged and not closed.
     """
+    rules = rules or ComponentRules()
     checkins = evidence.checkins
     start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
     rows = checkins.loc[(checkins["due_at"] >= start) & (checkins["due_at"] < end),
                         ["checkin_id", "rep_id", "customer_id", "action_kind", "due_at",
-                         "completed_at"]].copy()
+                         "completed_at", "strategy"]].copy()
     due_day = _local_day(rows["due_at"], period.timezone)
     done_day = _local_day(rows["completed_at"], period.timezone)
     now_day = _local_day(pd.Series([evidence.now]), period.timezone).iloc[0]
-    rows["closed"] = rows["completed_at"].notna() & (done_day <= due_day)
+    rows["strategy_required"] = strategy_required_mask(
+        rows["due_at"], rows["completed_at"], pd.Timedelta(hours=rules.push_lead_hours))
+    has_strategy = rows["strategy"].notna()
+    rows["closed"] = (rows["completed_at"].notna() & (done_day <= due_day)
+                      & (~rows["strategy_required"] | has_strategy))
     rows["judged"] = due_day < now_day
     return rows[list(ACTION_COLUMNS)]
 

@@ -24,9 +24,9 @@ class Evidence:
 
     ``checkins``: verified check-ins submitted by ``now`` (columns of ``PhiTables.checkins``
     plus ``completed_at``, the earliest completion of the next action by ``now``, NaT if
-    none). ``touches``: lead touches at or before ``now`` that count (calls, messages, and
-    visits whose check-in is verified). ``outcomes``: completions at or before ``now``, one
-    per check-in (the earliest).
+    none, and its ``strategy``, None if none). ``touches``: lead touches at or before
+    ``now`` that count (calls, messages, and visits whose check-in is verified).
+    ``outcomes``: completions at or before ``now``, one per check-in (the earliest).
     """
 
     now: pd.Timestamp
@@ -48,8 +48,10 @@ def gather_evidence(tables: PhiTables, now: datetime) -> Evidence:
     outcomes = tables.outcomes[tables.outcomes["completed_at"] <= stamp]
     outcomes = outcomes.sort_values("completed_at").drop_duplicates("checkin_id")
     # Joined once here: every period of a report's trend reads it.
-    verified = verified.merge(outcomes[["checkin_id", "completed_at"]], on="checkin_id",
-                              how="left")
+    verified = verified.merge(outcomes[["checkin_id", "completed_at", "strategy"]],
+                              on="checkin_id", how="left")
+    verified["strategy"] = verified["strategy"].astype(object).where(
+        verified["strategy"].notna(), None)
     return Evidence(now=stamp, checkins=verified, touches=touches, outcomes=outcomes)
 
 

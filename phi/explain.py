@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from phi.components import ComponentRules, penetration_window
+from phi.components import PHI_DEFINITION_VERSION, ComponentRules, penetration_window
 from phi.evidence import gather_evidence
 from phi.exclusions import period_checkins
 from phi.periods import Period
@@ -31,7 +31,8 @@ class RepExplanation:
     ``leads``/``actions``: rows of :func:`phi.components.lead_activation` /
     :func:`~phi.components.action_closure`; ``accounts``: (customer_id, roles);
     ``role_touches``: the verified check-ins that touched each role; ``excluded``: the rep's
-    non-verified check-ins of the period with their failure codes.
+    non-verified check-ins of the period with their failure codes. ``definition``: the PHI
+    definition version that computed it (:data:`phi.components.PHI_DEFINITION_VERSION`).
     """
 
     period: Period
@@ -43,6 +44,7 @@ class RepExplanation:
     accounts: pd.DataFrame
     role_touches: pd.DataFrame
     excluded: pd.DataFrame
+    definition: str = PHI_DEFINITION_VERSION
 
 
 def explain_rep(tables: PhiTables, *, rep_id: str, period: Period, now: datetime,
@@ -84,6 +86,7 @@ def explanation_to_dict(explanation: RepExplanation) -> dict[str, Any]:
     score = explanation.score
     start, end = explanation.penetration_window
     return {
+        "definition": explanation.definition,
         "rep_id": score.subject_id, "team_id": score.team_id, "period": explanation.period.label,
         "now": explanation.now.isoformat(),
         "phi": score.phi, "lead_activation_rate": score.lead_activation_rate,
@@ -102,7 +105,8 @@ def explanation_to_text(explanation: RepExplanation) -> str:
     """A plain-text drill-down for the terminal."""
     score, counts = explanation.score, explanation.score.counts
     lines = [f"rep {score.subject_id} (team {score.team_id or '-'}), period "
-             f"{explanation.period.label}, as of {explanation.now.isoformat()}",
+             f"{explanation.period.label}, as of {explanation.now.isoformat()}, "
+             f"PHI definition {explanation.definition}",
              f"PHI: {_fmt(score.phi, '.1f')}",
              f"lead activation: {_fmt(score.lead_activation_rate, '.1%')} = "
              f"{int(counts['leads_activated'])} activated / {int(counts['leads_judged'])} "
@@ -119,6 +123,9 @@ def explanation_to_text(explanation: RepExplanation) -> str:
         verdict = ("not yet due" if not action.judged else "closed" if action.closed
                    else "NOT CLOSED")
         done = "open" if pd.isna(action.completed_at) else f"done {action.completed_at}"
+        if action.strategy_required:
+            done += (f", pushed; strategy: {action.strategy}" if action.strategy is not None
+                     else ", pushed; NO STRATEGY")
         lines.append(f"  action of check-in {action.checkin_id} due {action.due_at}: "
                      f"{verdict} ({done})")
     start, end = explanation.penetration_window

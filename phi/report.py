@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from phi.components import (
+    PHI_DEFINITION_VERSION,
     ComponentRows,
     ComponentRules,
     action_closure,
@@ -75,7 +76,9 @@ class Score:
 
 @dataclass(frozen=True, slots=True)
 class PhiReport:
-    """Everything ``visitproof phi`` prints. ``now`` is the UTC instant it is "as of"."""
+    """Everything ``visitproof phi`` prints. ``now`` is the UTC instant it is "as of";
+    ``definition`` the PHI definition version that computed it
+    (:data:`phi.components.PHI_DEFINITION_VERSION`)."""
 
     period: Period
     now: datetime
@@ -90,6 +93,7 @@ class PhiReport:
     trend_periods: tuple[str, ...]
     excluded: ExcludedCheckins
     warnings: tuple[WarningSign, ...]
+    definition: str = PHI_DEFINITION_VERSION
 
 
 def build_report(tables: PhiTables, *, period: Period, now: datetime,
@@ -161,7 +165,7 @@ def period_rows(tables: PhiTables, evidence: Evidence, period: Period, rules: Co
     keep = leads["rep_id"].isin(in_scope)
     if include_unowned:
         keep |= leads["rep_id"].isna()
-    actions = action_closure(evidence, period)
+    actions = action_closure(evidence, period, rules)
     accounts, touches = penetration(tables, evidence, period, rules)
     return ComponentRows(leads=leads[keep], actions=actions[actions["rep_id"].isin(in_scope)],
                          accounts=accounts[accounts["rep_id"].isin(in_scope)],

@@ -3,7 +3,8 @@
 JSON shape (rates are fractions 0..1, ``penetration`` is distinct decision roles per account,
 ``phi`` is 0..100; ``null`` means "no data", never 0)::
 
-    {"period": {"label", "kind", "first_day", "last_day", "start", "end", "timezone"},
+    {"definition": "phi-2" (the PHI definition version, phi.components),
+     "period": {"label", "kind", "first_day", "last_day", "start", "end", "timezone"},
      "now": ISO 8601 UTC, "team": str | null, "weights": {...}, "targets": {...},
      "reps": [{"rep_id", "team_id", "region", "phi", "lead_activation_rate",
                "action_closure_rate", "penetration", "lead_activation_score",
@@ -37,6 +38,7 @@ def report_to_dict(report: PhiReport) -> dict[str, Any]:
     """The report as plain JSON-compatible data (see the module docstring for the shape)."""
     period = report.period
     return {
+        "definition": report.definition,
         "period": {"label": period.label, "kind": period.kind.value,
                    "first_day": period.first_day.isoformat(),
                    "last_day": period.last_day.isoformat(),
@@ -70,7 +72,8 @@ def report_to_json(report: PhiReport) -> str:
 
 
 def report_to_csv(report: PhiReport) -> str:
-    """One row per rep: ids, PHI, rates, component scores, counts and warning count."""
+    """One row per rep: ids, PHI, rates, component scores, counts, warning count and, last
+    (so the columns before keep their places), the PHI definition version."""
     warned: dict[str, int] = {}
     for warning in report.warnings:
         if warning.rep_id is not None:
@@ -78,14 +81,14 @@ def report_to_csv(report: PhiReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["period", "rep_id", "team_id", "region", *RATE_FIELDS, *COUNT_COLUMNS,
-                     "warnings"])
+                     "warnings", "definition"])
     for score in report.reps:
         writer.writerow([report.period.label, score.subject_id, score.team_id or "",
                          score.region or "",
                          *("" if v is None else round(v, DECIMALS)
                            for v in (getattr(score, f) for f in RATE_FIELDS)),
                          *(_count(score.counts[c]) for c in COUNT_COLUMNS),
-                         warned.get(score.subject_id, 0)])
+                         warned.get(score.subject_id, 0), report.definition])
     return out.getvalue()
 
 

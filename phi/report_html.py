@@ -80,6 +80,8 @@ def report_to_html(report: PhiReport, *,
         f"Targets: activation {report.targets.lead_activation:.0%}, closure "
         f"{report.targets.action_closure:.0%}, {report.targets.roles_per_account:g} roles "
         "per account.</p>",
+        f"<p>PHI definition {escape(report.definition)}: a pushed follow-up counts as closed "
+        "only with the rep's one-sentence strategy for it.</p>",
         "<h2>Summary</h2>", _table([report.total, *report.regions, *report.teams]),
         f"<h2>Warnings by kind ({len(report.warnings)} in all, grouped at the end)</h2>",
         _reason_bars(_warning_counts(report.warnings), colour="#b00020"),

@@ -13,7 +13,8 @@ Columns, one row each per:
 * ``touches``: touch_id, lead_id, rep_id, kind (visit/call/message), at, checkin_id
 * ``checkins``: checkin_id, rep_id, customer_id, arrived_at, departed_at, submitted_at,
   status, due_at, action_kind, contact_id (the next action's fields)
-* ``outcomes``: checkin_id, completed_at (a next action marked done)
+* ``outcomes``: checkin_id, completed_at, strategy (a next action marked done, with the rep's
+  one-sentence strategy or None; a frame built without the column gets None throughout)
 * ``failures``: checkin_id, code (reason codes of each checker's latest failing verdict)
 * ``customers`` (optional): customer_id, owner_rep_ids (tuple of rep ids: the owners of
   :func:`visitproof.neglect.owner_rep_ids`, assigned reps or else the territory's reps),
@@ -51,10 +52,13 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     "touches": ("touch_id", "lead_id", "rep_id", "kind", "at", "checkin_id"),
     "checkins": ("checkin_id", "rep_id", "customer_id", "arrived_at", "departed_at",
                  "submitted_at", "status", "due_at", "action_kind", "contact_id"),
-    "outcomes": ("checkin_id", "completed_at"),
+    "outcomes": ("checkin_id", "completed_at", "strategy"),
     "failures": ("checkin_id", "code"),
 }
 CUSTOMER_COLUMNS = ("customer_id", "owner_rep_ids")
+# Columns :func:`frame` fills with None when its input lacks them (added after callers were
+# written: phi-2's strategy).
+OPTIONAL_COLUMNS: Mapping[str, tuple[str, ...]] = {"outcomes": ("strategy",)}
 TIMESTAMPS: Mapping[str, tuple[str, ...]] = {
     "leads": ("created_at",),
     "touches": ("at",),
@@ -105,10 +109,14 @@ def frame(name: str,
     timestamp columns converted to UTC and the other columns as Python objects (None for
     missing)."""
     columns = COLUMNS[name]
+    absent = [column for column in OPTIONAL_COLUMNS.get(name, ())
+              if isinstance(rows, pd.DataFrame | Mapping) and column not in rows]
     if isinstance(rows, pd.DataFrame):
-        data = rows.loc[:, list(columns)].copy()
+        data = rows.assign(**dict.fromkeys(absent)).loc[:, list(columns)].copy()
     elif isinstance(rows, Mapping):
-        data = pd.DataFrame({column: rows[column] for column in columns})
+        data = pd.DataFrame({column: rows[column] for column in columns
+                             if column not in absent}).assign(**dict.fromkeys(absent))
+        data = data.loc[:, list(columns)]
     else:
         data = pd.DataFrame(list(rows), columns=list(columns))
     stamps = TIMESTAMPS.get(name, ())
@@ -168,7 +176,8 @@ def tables_from_records(*, reps: Iterable[Rep], teams: Iterable[Team] = (),
                                   for t in touches]),
         checkins=frame("checkins", [_checkin_row(c) for c in checkin_list]),
         outcomes=frame("outcomes", [{"checkin_id": str(o.checkin_id),
-                                     "completed_at": o.completed_at} for o in outcomes]),
+                                     "completed_at": o.completed_at, "strategy": o.strategy}
+                                    for o in outcomes]),
         failures=frame("failures", [{"checkin_id": str(c.id), "code": code}
                                     for c in checkin_list for code in failure_codes(c)]),
         customers=customers_frame([c.id for c in customers], owners),

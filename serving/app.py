@@ -22,6 +22,7 @@ from fastapi import Depends, FastAPI
 from starlette.formparsers import MultiPartParser
 
 from application.checkin_intake import CheckinIntake, IntakePolicies
+from application.evidence_archive import EvidenceArchive
 from application.product_references import load_embedder
 from application.settings import Settings
 from serving.access_log import redact_access_log
@@ -88,7 +89,8 @@ def create_app(settings: Settings, *,
                 settings=settings, database=database, photos=photos,
                 intake=CheckinIntake(database, photos, shelf_detector, policies,
                                      load_embedder(settings.resolved_embedder_model,
-                                                   settings.detector_threads)),
+                                                   settings.detector_threads),
+                                     archive=EvidenceArchive.of(settings)),
                 metrics=metrics, workers=workers)
             yield
         finally:

@@ -180,6 +180,8 @@ ZH_ERRORS: Mapping[ErrorCode, str] = MappingProxyType({
     E.BAD_GEOMETRY: "几何图形无法读取或不是有效的多边形",
     E.BAD_LINK: "链接必须是本站的路径（/...）",
     E.UNKNOWN_ENUM_VALUE: "取值不在允许的列表中",
+    E.STRATEGY_REQUIRED: "这条跟进已推送给你：请写一句话，说明这次跟进的核心策略",
+    E.STRATEGY_NOT_ONE_SENTENCE: "核心策略只能写一句话（不换行，句中不能有句号、问号或叹号）",
     E.NAIVE_TIMESTAMP: "时间缺少 UTC 偏移（例如 2026-11-03T09:15:00+08:00）",
     E.BAD_TIMESTAMP: "时间无法读取或超出 1 至 9999 年",
     E.FUTURE_TIMESTAMP: "时间不能在将来",
@@ -242,6 +244,8 @@ ZH_ERRORS: Mapping[ErrorCode, str] = MappingProxyType({
     E.FILE_UNREADABLE: "无法读取文件",
     E.FILE_UNWRITABLE: "无法写入文件",
     E.MISSING_OUTPUT: "未指定输出",
+    E.SIGNING_KEY_IN_DATA_DIR: "签名密钥路径位于其签名的数据目录内；"
+                               "请将 VISITPROOF_SIGNING_KEY 设到该目录之外",
     E.STORE_UNAVAILABLE: "数据存储繁忙或不可用，请稍后重试",
     E.STORE_LOCKED: "数据库被其他进程锁定",
     E.STORE_CORRUPT: "数据库文件损坏或结构未知",
@@ -289,6 +293,9 @@ ZH_REASONS: Mapping[ReasonCode, str] = MappingProxyType({
     R.EXIF_BAD_GPS_TIME: "照片元数据中的 GPS 时间格式错误",
     R.PHOTO_REUSED: "照片已于 {date} 使用过（签到 {checkin}）：请重新拍摄货架",
     R.PHOTO_NEAR_DUPLICATE: "照片与 {date} 使用过的照片几乎相同（签到 {checkin}）：请重新拍摄货架",
+    R.PHOTO_RECAPTURED: "照片像是翻拍的屏幕或打印件（得分 {score}）：请直接拍摄货架",
+    R.PHOTO_MAYBE_RECAPTURED: "照片可能是翻拍的屏幕或打印件（得分 {score}，元数据提示：{hints}）；"
+                              "将由主管核查",
     R.PHOTO_STALE_SHELF: "货架与该门店上次通过的照片完全相同（{date}）",
     R.NO_SHELF_FOUND: "照片中未找到货架：请正面拍摄整个货架",
     R.FIXTURE_CUT_OFF: "照片中缺少货架顶部，无法从上往下数层：请后退一步，拍下整个货架",

@@ -18,6 +18,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from pydantic_core import PydanticCustomError
 
 from serving.schemas import FiniteBody, UtcInstant
+from visitproof import pushed_actions
+from visitproof.pushed_actions import STRATEGY_MAX_LENGTH
 from visitproof.records import (
     ActionOutcome,
     Checkin,
@@ -189,13 +191,23 @@ class ActionState(StrEnum):
 
 class ActionComplete(FiniteBody):
     """``POST /v1/actions/{checkin_id}/complete``: when the action was done (not in the
-    future, not before the visit began), with an optional note."""
+    future, not before the visit began), with an optional note and, for an action the
+    system had pushed to the rep by then, the rep's one-sentence strategy (required:
+    ``STRATEGY_REQUIRED``; see :mod:`visitproof.pushed_actions`)."""
 
     model_config = _STRICT
 
     completed_at: ClientInstant
     note: str | None = Field(default=None, max_length=2000,
                              examples=["draft contract sent by e-mail"])
+    strategy: str | None = Field(
+        default=None, max_length=STRATEGY_MAX_LENGTH,
+        description="One sentence: the core strategy for this follow-up. Required when the "
+                    "action was pushed (completed_at at or after pushed_at); at most "
+                    f"{STRATEGY_MAX_LENGTH} characters, no second sentence "
+                    "(STRATEGY_NOT_ONE_SENTENCE).",
+        examples=["Lead with the DSA uptime figures, since Dr Zhang cares most about "
+                  "downtime."])
 
 
 class ActionPublic(BaseModel):
@@ -213,10 +225,24 @@ class ActionPublic(BaseModel):
     completed_at: datetime | None
     completed_by: str | None
     note: str | None
+    pushed_at: datetime = Field(
+        description="When the system pushes (pushed) the action to the rep: push_lead "
+                    "(24 h) before due_at.")
+    pushed: bool = Field(description="Pushed by now (an open action) or by its completion "
+                                     "(a done one).")
+    strategy_required: bool = Field(
+        description="Completing it now (open) needs, or its completion needed (done), a "
+                    "one-sentence strategy: the same as pushed.")
+    strategy: str | None = Field(description="The rep's one sentence, once done.")
 
     @classmethod
-    def of(cls, checkin: Checkin, outcome: ActionOutcome | None) -> ActionPublic:
+    def of(cls, checkin: Checkin, outcome: ActionOutcome | None,
+           now: datetime) -> ActionPublic:
+        """The action as listed at ``now`` (UTC): an open action is judged pushed at
+        ``now``, a done one at its completion."""
         action = checkin.next_action
+        pushed = pushed_actions.requires_strategy(action.due_at,
+                                   now if outcome is None else outcome.completed_at)
         return cls(checkin_id=checkin.id, rep_id=checkin.rep_id,
                    customer_id=checkin.customer_id,
                    checkin_status=checkin_verdict(checkin).status,
@@ -225,7 +251,10 @@ class ActionPublic(BaseModel):
                    state=ActionState.OPEN if outcome is None else ActionState.DONE,
                    completed_at=None if outcome is None else outcome.completed_at,
                    completed_by=None if outcome is None else outcome.completed_by,
-                   note=None if outcome is None else outcome.note)
+                   note=None if outcome is None else outcome.note,
+                   pushed_at=pushed_actions.pushed_at(action.due_at), pushed=pushed,
+                   strategy_required=pushed,
+                   strategy=None if outcome is None else outcome.strategy)
 
 
 class ActionsPublic(BaseModel):

@@ -91,8 +91,11 @@ class PhiWarningPublic(BaseModel):
 class PhiReportPublic(BaseModel):
     """The PHI report of ``GET /v1/phi``, limited to the caller's scope: rep rows, warnings
     and ``excluded_checkins.by_rep`` name only reps the caller may see. ``now`` is the UTC
-    instant it is "as of"; ``team`` the team it was limited to (null: the tenant)."""
+    instant it is "as of"; ``team`` the team it was limited to (null: the tenant);
+    ``definition`` the PHI definition version that computed it."""
 
+    definition: str = Field(description="The PHI definition version (phi.components), e.g. "
+                            "phi-2: pushed follow-ups need the rep's one-sentence strategy.")
     period: PhiPeriodPublic
     now: datetime
     team: str | None

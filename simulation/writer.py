@@ -20,11 +20,13 @@ from typing import Any
 from uuid import UUID
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from simulation.scenario import Simulation
 from vision.perceptual_hash import from_signed
 from visitproof.errors import InvalidInput
+from visitproof.pushed_actions import requires_strategy
 from visitproof.reasons import ReasonCode, status_for
 from visitproof.records import (
     ActionOutcome,
@@ -39,6 +41,21 @@ from visitproof.records import (
 from visitproof.store import Store, open_database
 
 SIMULATION_FOLDER = "simulation"
+# The reps' one sentence on a pushed follow-up (visitproof.pushed_actions): PHI phi-2 counts a
+# pushed action closed only with one, so every simulated completion that was pushed has one.
+STRATEGIES = (
+    "Lead with last quarter's order volume, since the buyer tracks sell-through weekly.",
+    "Bring the trial results, because the department head wants evidence before budgeting.",
+    "Offer the bundle price only if they commit to the promotion shelf space.",
+    "Ask who signs off on the purchase and book a meeting with that person.",
+    "Compare our service response times with the competitor's, which they complained about.",
+    "Confirm the delivery date first, since the last order arrived late.",
+    "先确认采购流程，再约设备科主任看对比报价。",
+    "用上次的试用数据说服主任，把续签提前到本月。",
+)
+# Its own stream, derived from the seed: drawing here leaves the simulation's figures as
+# they were before strategies existed.
+_STRATEGY_STREAM = 0x5742
 
 
 def checkin_records(sim: Simulation) -> tuple[list[Checkin], list[ActionOutcome]]:
@@ -47,6 +64,7 @@ def checkin_records(sim: Simulation) -> tuple[list[Checkin], list[ActionOutcome]
     version = sim.config.policy.version
     checkins: list[Checkin] = []
     outcomes: list[ActionOutcome] = []
+    strategies = np.random.default_rng([sim.config.seed, _STRATEGY_STREAM])
     frame = pd.DataFrame(sim.checkins.drop(columns=["customer_footprint"]))
     frame["lat"], frame["lon"] = sim.checkins.geometry.y, sim.checkins.geometry.x
     for name in ("arrived_at", "departed_at", "photo_captured_at", "submitted_at",
@@ -87,9 +105,11 @@ def checkin_records(sim: Simulation) -> tuple[list[Checkin], list[ActionOutcome]
                                    kind=row.action_kind, contact_id=row.action_contact_id),
             status=row.status, verifications=(fix_verdict, photo_verdict)))
         if row.completed_at is not None:
+            strategy = (STRATEGIES[int(strategies.integers(len(STRATEGIES)))]
+                        if requires_strategy(row.action_due_at, row.completed_at) else None)
             outcomes.append(ActionOutcome(tenant_id=tenant, checkin_id=checkin_id,
                                           completed_at=row.completed_at,
-                                          completed_by=row.rep_id))
+                                          completed_by=row.rep_id, strategy=strategy))
     return checkins, outcomes
 
 

@@ -127,9 +127,10 @@ def make_touch(lead: str = "l1", t: str | datetime = "09:00", *, kind: str = "ca
 
 
 def make_outcome(checkin: Checkin, completed: str | datetime,
-                 tenant: str = TENANT) -> ActionOutcome:
+                 tenant: str = TENANT, strategy: str | None = None) -> ActionOutcome:
     return ActionOutcome(tenant_id=tenant, checkin_id=checkin.id,
-                         completed_at=at(completed), completed_by=checkin.rep_id)
+                         completed_at=at(completed), completed_by=checkin.rep_id,
+                         strategy=strategy)
 
 
 def with_verdict(checkin: Checkin, status: CheckinStatus, *codes: str,

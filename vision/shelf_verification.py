@@ -1,6 +1,7 @@
 """One shelf photo in, one :class:`ShelfVerdict` out: the service's eye.
 
-decode (reduced size, EXIF orientation) → quality gate → detect → shelf rows → identify the
+decode (reduced size, EXIF orientation) → quality gate → recapture check (a photo of a
+screen or a print, :mod:`vision.recapture`) → detect → shelf rows → identify the
 featured SKUs' facings → golden-zone verdict. A photo that can't be read is a ``rejected``
 verdict with the file's problem as its ``photo_problem`` and only reason, not an exception:
 the rep gets an answer either way. Re-use checks need the tenant's history and are added by
@@ -37,6 +38,7 @@ from vision.photo_exif import PhotoExif, read_exif
 from vision.photo_quality import QualityPolicy, QualityReport, assess_quality
 from vision.product_features import scene_balance
 from vision.product_gallery import ProductGallery
+from vision.recapture import RecapturePolicy, exif_hints, judge_recapture
 from vision.shelf_geometry import GeometryPolicy, ShelfLayout, ShelfRow, locate, shelf_layout
 from visitproof.reasons import ReasonCode, reason, status_for
 from visitproof.records import CheckinStatus, Reason, Verification
@@ -55,6 +57,7 @@ class ShelfPolicies:
     quality: QualityPolicy = field(default_factory=QualityPolicy)
     geometry: GeometryPolicy = field(default_factory=GeometryPolicy)
     decode: DecodeLimits = field(default_factory=DecodeLimits)
+    recapture: RecapturePolicy = field(default_factory=RecapturePolicy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,16 +204,23 @@ def verify_shelf_photo(data: bytes, *, detector: ShelfDetector, gallery: Product
     except PhotoRejected as rejected:
         return _unreadable(rejected, detector, policies, timings, started)
     timings["decode"] = _ms(started)
+    step = time.perf_counter()
+    hints = exif_hints(data)
+    timings["recapture"] = _ms(step)
     return judge_pixels(photo, read_exif(data), detector=detector, gallery=gallery,
-                        featured=featured, policies=policies, timings=timings)
+                        featured=featured, policies=policies, timings=timings,
+                        recapture_hints=hints)
 
 
 def judge_pixels(photo: DecodedPhoto, exif: PhotoExif, *, detector: ShelfDetector,
                  gallery: ProductGallery, featured: Sequence[str], policies: ShelfPolicies,
                  detections: Detections | None = None,
-                 timings: dict[str, float] | None = None) -> ShelfVerdict:
+                 timings: dict[str, float] | None = None,
+                 recapture_hints: tuple[str, ...] = ()) -> ShelfVerdict:
     """The verdict for decoded pixels. ``detections`` may come from a batched detector
-    call (the Ray Serve deployment); otherwise the detector runs here."""
+    call (the Ray Serve deployment); otherwise the detector runs here.
+    ``recapture_hints`` are the file's EXIF signs of a recapture
+    (:func:`vision.recapture.exif_hints`); they never reject on their own."""
     timings = dict(timings or {})
     step = time.perf_counter()
     if detections is None:
@@ -231,6 +241,13 @@ def judge_pixels(photo: DecodedPhoto, exif: PhotoExif, *, detector: ShelfDetecto
     timings["quality"] = _ms(step)
     step = time.perf_counter()
     reasons: list[Reason] = list(quality.reasons)
+    if not needs_retake(reasons):
+        # A retake photo is judged again when it is retaken; a recapture is no retake
+        # (it is rejected, and not in visitproof.retake).
+        step = time.perf_counter()
+        reasons += judge_recapture(photo.pixels, recapture_hints, policies.recapture).reasons
+        timings["recapture"] = timings.get("recapture", 0.0) + _ms(step)
+        step = time.perf_counter()
     reasons += [reason(ReasonCode(code)) for code in exif.problems
                 if code in ReasonCode.__members__]
     unknown = [sku for sku in featured if sku not in gallery.skus]

@@ -62,6 +62,8 @@ class ErrorCode(StrEnum):
     BAD_GEOMETRY = "BAD_GEOMETRY"
     BAD_LINK = "BAD_LINK"
     UNKNOWN_ENUM_VALUE = "UNKNOWN_ENUM_VALUE"
+    STRATEGY_REQUIRED = "STRATEGY_REQUIRED"
+    STRATEGY_NOT_ONE_SENTENCE = "STRATEGY_NOT_ONE_SENTENCE"
     # --- times and periods ---
     NAIVE_TIMESTAMP = "NAIVE_TIMESTAMP"
     BAD_TIMESTAMP = "BAD_TIMESTAMP"
@@ -131,6 +133,7 @@ class ErrorCode(StrEnum):
     FILE_UNREADABLE = "FILE_UNREADABLE"
     FILE_UNWRITABLE = "FILE_UNWRITABLE"
     MISSING_OUTPUT = "MISSING_OUTPUT"
+    SIGNING_KEY_IN_DATA_DIR = "SIGNING_KEY_IN_DATA_DIR"
     # --- infrastructure (503 and 500) ---
     STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
     STORE_LOCKED = "STORE_LOCKED"
@@ -182,6 +185,10 @@ ERROR_CODES: Mapping[ErrorCode, str] = MappingProxyType({
     E.BAD_GEOMETRY: "a geometry that can't be read or is not a valid polygon",
     E.BAD_LINK: "a link that is not a path on this site (/...)",
     E.UNKNOWN_ENUM_VALUE: "a value outside the field's list (a type, tier, role, kind)",
+    E.STRATEGY_REQUIRED: "a pushed next action completed without the rep's one-sentence "
+                         "strategy for the follow-up (visitproof.pushed_actions)",
+    E.STRATEGY_NOT_ONE_SENTENCE: "a strategy that is not one sentence: a line break, or a "
+                                 "sentence end before the last",
     E.NAIVE_TIMESTAMP: "a timestamp without a UTC offset",
     E.BAD_TIMESTAMP: "a timestamp that can't be read or is outside the years 1 to 9999",
     E.FUTURE_TIMESTAMP: "a time that lies in the future",
@@ -245,6 +252,8 @@ ERROR_CODES: Mapping[ErrorCode, str] = MappingProxyType({
     E.FILE_UNREADABLE: "a file that can't be read",
     E.FILE_UNWRITABLE: "a file that can't be written",
     E.MISSING_OUTPUT: "no output named (the CLI)",
+    E.SIGNING_KEY_IN_DATA_DIR: "the archive's signing key path lies inside the data folder it "
+                               "signs; set VISITPROOF_SIGNING_KEY outside it",
     E.STORE_UNAVAILABLE: "the store is busy or unavailable; retry (503, Retry-After: 1)",
     E.STORE_LOCKED: "another process holds the database lock",
     E.STORE_CORRUPT: "the file is not a database, or its schema is unknown",

@@ -58,6 +58,9 @@ class ReasonCode(StrEnum):
     PHOTO_REUSED = "PHOTO_REUSED"
     PHOTO_NEAR_DUPLICATE = "PHOTO_NEAR_DUPLICATE"
     PHOTO_STALE_SHELF = "PHOTO_STALE_SHELF"
+    # recapture: a photo of a screen or a print (vision.recapture)
+    PHOTO_RECAPTURED = "PHOTO_RECAPTURED"
+    PHOTO_MAYBE_RECAPTURED = "PHOTO_MAYBE_RECAPTURED"
     # shelf content
     NO_SHELF_FOUND = "NO_SHELF_FOUND"
     FIXTURE_CUT_OFF = "FIXTURE_CUT_OFF"
@@ -166,6 +169,12 @@ REASONS: Mapping[ReasonCode, ReasonSpec] = MappingProxyType({
     C.PHOTO_STALE_SHELF: ReasonSpec(
         _V, "Shelf looks identical to the last accepted photo of this store "
         "({date})"),
+    C.PHOTO_RECAPTURED: ReasonSpec(
+        _R, "Photo looks like a picture of a screen or a print (score {score}): "
+        "photograph the shelf itself"),
+    C.PHOTO_MAYBE_RECAPTURED: ReasonSpec(
+        _V, "Photo may be a picture of a screen or a print (score {score}, metadata "
+        "hints: {hints}); a manager will check it"),
     C.NO_SHELF_FOUND: ReasonSpec(
         _V, "No shelf found in the photo: photograph the whole fixture, front on"),
     C.FIXTURE_CUT_OFF: ReasonSpec(

@@ -41,7 +41,8 @@ def phi_explain_page(explanation: RepExplanation, *, timezone: str, names: Names
              f"{period.first_day} to {period.last_day}, {escape(timezone)}) · as of "
              f"{_when(explanation.now, zone)}. <a href='{back}'>← the PHI report</a></p>"
              "<p class='muted'>Only verified check-ins count; every figure below is a count "
-             "of the rows listed under it.</p>")
+             "of the rows listed under it. PHI definition "
+             f"{escape(explanation.definition)}.</p>")
     body = "".join([
         _STYLE, intro, _figures(explanation), _leads(explanation, zone, names),
         _actions(explanation, zone, names), _penetration(explanation, zone, names),
@@ -96,6 +97,8 @@ def _actions(explanation: RepExplanation, zone: ZoneInfo, names: Names) -> str:
     for action in explanation.actions.itertuples():
         verdict = ("<span class='muted'>not yet due</span>" if not action.judged else
                    "<span class='met'>closed on time</span>" if action.closed else
+                   "<span class='missed'>not closed: pushed, no strategy</span>"
+                   if action.strategy_required and not _present(action.strategy) else
                    "<span class='missed'>not closed</span>")
         rows.append((_checkin_link(str(action.checkin_id)),
                      _customer(action.customer_id, names),

@@ -138,7 +138,7 @@ def sheet_bytes(sheet: Sheet, kind: Format) -> tuple[bytes, str]:
 # -- the exports' tables ----------------------------------------------------------------------
 
 #: The text columns of :func:`phi.report_export.report_to_csv`; the others are numbers.
-PHI_TEXT_COLUMNS = frozenset({"period", "rep_id", "team_id", "region"})
+PHI_TEXT_COLUMNS = frozenset({"period", "definition", "rep_id", "team_id", "region"})
 GAP_COLUMNS = ("customer_id", "customer_name", "tier", "owner_rep_ids", "owner_rep_names",
                "territory_id", "last_touch", "last_touch_rep_id", "last_touch_rep_name",
                "days_untouched", "reason_code", "reason", "lat", "lon")

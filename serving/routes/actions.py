@@ -5,10 +5,15 @@ seen by whoever may see the check-in: a rep their own, a manager their team's, a
 admin the whole tenant. Any of them may mark a visible action done; ``completed_by`` records
 who did (a manager closing an action for a rep shows as the manager), because action closure
 feeds the PHI and so every completion must be traceable to a person.
+
+An action the system has pushed to the rep (from ``push_lead`` before it is due,
+:mod:`visitproof.pushed_actions`) is completed only with a one-sentence ``strategy``
+(``STRATEGY_REQUIRED`` without one): automation must not replace the rep's thinking.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 from typing import Annotated
 from uuid import UUID
@@ -27,6 +32,12 @@ from serving.schemas_crm import (
     ActionState,
 )
 from visitproof.errors import InvalidValue, NotFound
+from visitproof.pushed_actions import (
+    STRATEGY_REQUIRED,
+    pushed_at,
+    require_strategy_sentence,
+    requires_strategy,
+)
 from visitproof.records import ActionOutcome
 from visitproof.store import Crm, Store
 from visitproof.values import require_not_future, require_text, utc_now
@@ -36,10 +47,12 @@ router = APIRouter(prefix="/v1/actions", tags=["actions"])
 
 _DESCRIBED = {
     404: "No such check-in in the caller's scope (NOT_FOUND).",
-    409: "The action was already completed with another time, note or user "
+    409: "The action was already completed with another time, note, strategy or user "
          "(ACTION_ALREADY_COMPLETED).",
     422: "Invalid input; `code` says what: NAIVE_TIMESTAMP, BAD_TIMESTAMP, FUTURE_TIMESTAMP, "
-         "TIME_ORDER, EMPTY_FIELD, TOO_LONG, MISSING_FIELD, UNKNOWN_ENUM_VALUE, ...",
+         "TIME_ORDER, EMPTY_FIELD, TOO_LONG, MISSING_FIELD, UNKNOWN_ENUM_VALUE, "
+         "STRATEGY_REQUIRED (a pushed action completed without a strategy), "
+         "STRATEGY_NOT_ONE_SENTENCE, ...",
 }
 _errors = partial(error_responses, _DESCRIBED)
 
@@ -66,7 +79,8 @@ def list_actions(
             rep_ids=listed_rep_ids(user, store.reference, rep_id), customer_id=customer_id,
             done=None if state is None else state is ActionState.DONE,
             due_from=due_from, due_until=due_until, limit=limit, offset=offset)
-    return ActionsPublic(data=[ActionPublic.of(item.checkin, item.outcome)
+    now = utc_now()
+    return ActionsPublic(data=[ActionPublic.of(item.checkin, item.outcome, now)
                                for item in page.items], count=page.count)
 
 
@@ -81,11 +95,14 @@ def complete_action(checkin_id: UUID, body: ActionComplete, user: CurrentUser,
                     runtime: RuntimeDep, response: Response) -> ActionPublic:
     """Store that the action was done at ``completed_at`` by the caller (201).
     ``completed_at`` may not be in the future (``FUTURE_TIMESTAMP``) nor before the visit
-    began (``TIME_ORDER``). Idempotent: the same time and note again by the same user
-    answers 200; anything else on a completed action answers 409
-    ``ACTION_ALREADY_COMPLETED``."""
+    began (``TIME_ORDER``). An action pushed to the rep by ``completed_at`` needs a
+    one-sentence ``strategy`` (``STRATEGY_REQUIRED``, ``STRATEGY_NOT_ONE_SENTENCE``).
+    Idempotent: the same time, note and strategy again by the same user answers 200;
+    anything else on a completed action answers 409 ``ACTION_ALREADY_COMPLETED``."""
     now = utc_now()
     note = None if body.note is None else require_text(body.note, "note")
+    strategy = (None if body.strategy is None
+                else require_strategy_sentence(body.strategy, "strategy"))
     with runtime.database.connect() as connection:
         store = Store(connection, user.tenant_id)
         checkin = store.checkins.get(checkin_id)
@@ -93,7 +110,7 @@ def complete_action(checkin_id: UUID, body: ActionComplete, user: CurrentUser,
             raise NotFound(f"no check-in {checkin_id}")
     outcome = ActionOutcome(tenant_id=user.tenant_id, checkin_id=checkin.id,
                             completed_at=body.completed_at, completed_by=user.user_id,
-                            note=note)
+                            note=note, strategy=strategy)
     require_not_future(outcome.completed_at, "completed_at", now)
     if outcome.completed_at < checkin.arrived_at:
         raise InvalidValue("completed_at", f"{outcome.completed_at.isoformat()} is before the "
@@ -103,8 +120,11 @@ def complete_action(checkin_id: UUID, body: ActionComplete, user: CurrentUser,
             crm = Crm(connection, user.tenant_id)
             stored = crm.action_outcome(checkin.id)
             if stored is None:
+                # Checked only for a new completion: a retry of one stored before the rule
+                # still answers 200 (below).
+                _require_strategy_if_pushed(checkin.next_action.due_at, outcome)
                 crm.add_action_outcome(outcome)
-                return ActionPublic.of(checkin, outcome)
+                return ActionPublic.of(checkin, outcome, now)
     except IntegrityError:  # a concurrent twin committed first
         with runtime.database.connect() as connection:
             stored = Crm(connection, user.tenant_id).action_outcome(checkin_id)
@@ -115,4 +135,12 @@ def complete_action(checkin_id: UUID, body: ActionComplete, user: CurrentUser,
             f"the next action of check-in {checkin_id} was already completed at "
             f"{stored.completed_at.isoformat()} by {stored.completed_by}")
     response.status_code = 200
-    return ActionPublic.of(checkin, stored)
+    return ActionPublic.of(checkin, stored, now)
+
+
+def _require_strategy_if_pushed(due_at: datetime, outcome: ActionOutcome) -> None:
+    if outcome.strategy is None and requires_strategy(due_at, outcome.completed_at):
+        raise InvalidValue(
+            "strategy", f"this follow-up was pushed to you (from "
+            f"{pushed_at(due_at).isoformat()}): add one sentence, the core strategy for it",
+            code=STRATEGY_REQUIRED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import partial
 from typing import Annotated
 from uuid import UUID
@@ -9,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from pydantic import Json
 
+from application.evidence_archive import EvidenceArchive
 from serving.annotated_photo import annotated_jpeg
 from serving.auth import CurrentRep, CurrentUser, can_see, listed_rep_ids
 from serving.checkin_upload import photo_format, upload_of
@@ -149,6 +151,49 @@ def get_checkin_photo(
         photo_format(data) or "", "application/octet-stream")
     return Response(content=data, media_type=media_type,
                     headers={**headers, "ETag": f'"{checkin.photo_sha256}"'})
+
+
+@router.get("/{checkin_id}/photo/archive", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}},
+                             "description": "The evidence archive's watermarked copy."},
+                       **_errors(401, 404, 503)})
+def get_checkin_archive_photo(checkin_id: UUID, user: CurrentUser,
+                              runtime: RuntimeDep) -> Response:
+    """The watermarked copy of the check-in's photo (local time, position with accuracy,
+    customer, rep, check-in id drawn in a band at its foot), as the evidence archive keeps
+    it; 404 ``NOT_FOUND`` when the check-in is not archived (yet). ``/photo`` stays the
+    original, byte for byte."""
+    checkin = _visible_checkin(checkin_id, user, runtime)
+    path = _archive(runtime).watermarked_path(checkin.id)
+    if not path.is_file():
+        raise NotFound(f"check-in {checkin_id} has no archived copy; `visitproof archive "
+                       "backfill` archives stored check-ins")
+    return Response(content=path.read_bytes(), media_type="image/jpeg",
+                    headers={"Cache-Control": "private, max-age=60"})
+
+
+@router.get("/{checkin_id}/manifest", response_class=Response,
+            responses={200: {"content": {"application/x-ndjson": {}},
+                             "description": "The signed manifest, one JSON entry a line."},
+                       **_errors(401, 404, 503)})
+def get_checkin_manifest(checkin_id: UUID, user: CurrentUser, runtime: RuntimeDep) -> Response:
+    """The check-in's signed evidence manifest as JSON lines (entry 0 the capture, then
+    each verification and review decision, each signed and chained to the one before;
+    ``visitproof verify-archive`` checks it). ``X-Manifest-SHA256``: the file's digest.
+    404 ``NOT_FOUND`` when the check-in is not archived (yet)."""
+    checkin = _visible_checkin(checkin_id, user, runtime)
+    path = _archive(runtime).manifest_path(checkin.id)
+    if not path.is_file():
+        raise NotFound(f"check-in {checkin_id} has no evidence manifest; `visitproof "
+                       "archive backfill` archives stored check-ins")
+    data = path.read_bytes()
+    return Response(content=data, media_type="application/x-ndjson",
+                    headers={"Cache-Control": "no-store",
+                             "X-Manifest-SHA256": hashlib.sha256(data).hexdigest()})
+
+
+def _archive(runtime: Runtime) -> EvidenceArchive:
+    return runtime.intake.archive or EvidenceArchive.of(runtime.settings)
 
 
 def _visible_checkin(checkin_id: UUID, user: CurrentUser, runtime: RuntimeDep) -> Checkin:

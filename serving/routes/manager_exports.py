@@ -141,7 +141,11 @@ def _checkins_export(user: User, runtime: Runtime, filters: CheckinFilters,
         timezone = tenant_timezone(connection, user.tenant_id)
         rows = all_checkins(store, user, filters, timezone)
         names = _names(store, {c.customer_id for c in rows})
-    sheet = checkins_sheet(rows, timezone=timezone, names=names)
+    archive = runtime.intake.archive
+    manifests = {} if archive is None else {
+        str(c.id): digest for c in rows
+        if (digest := archive.manifest_sha256(c.id)) is not None}
+    sheet = checkins_sheet(rows, timezone=timezone, names=names, manifests=manifests)
     return _attachment(sheet, kind, "checkins", _stamp(timezone))
 
 

@@ -377,7 +377,13 @@ def reviews_page(user: PageUser, runtime: RuntimeDep, rep_id: str | None = None,
 def checkin_photo(checkin_id: UUID, user: PageUser, runtime: RuntimeDep,
                   annotated: bool = True) -> Response:
     """The photo of the drill-down: ``GET /v1/checkins/{id}/photo``'s answer, under the
-    sign-in cookie."""
+    sign-in cookie; not annotated, the evidence archive's watermarked copy
+    (``/v1/checkins/{id}/photo/archive``) when the check-in is archived, else the original."""
+    if not annotated:
+        try:
+            return checkins.get_checkin_archive_photo(checkin_id, user, runtime)
+        except NotFound:
+            pass  # not archived (yet): the photo as uploaded
     return checkins.get_checkin_photo(checkin_id, user, runtime, annotated=annotated)
 
 

@@ -88,4 +88,5 @@ def decide(runtime: RuntimeDep, user: User, checkin_id: UUID, decision: ReviewDe
         visible = visible_rep_ids(user, Store(connection, user.tenant_id).reference)
     return decide_review(runtime.database, user.tenant_id, checkin_id, decision, note=note,
                          reviewer=user.user_id, role=user.role.value,
-                         visible_rep_ids=visible, now=utc_now())
+                         visible_rep_ids=visible, now=utc_now(),
+                         archive=runtime.intake.archive)

@@ -36,7 +36,9 @@ def test_store_and_records_give_the_same_tables(database: Database) -> None:
     touches = [make_touch("l1", "12:00", kind="visit", checkin=visit),
                make_touch("l2", "13:00", kind="message")]
     checkins = [fixed, failing, visit]
-    outcomes = [make_outcome(fixed, "2026-11-04T09:00:00+00:00")]
+    outcomes = [make_outcome(fixed, "2026-11-04T09:00:00+00:00",
+                             strategy="Bring the trial data to the department head"),
+                make_outcome(visit, "2026-11-04T10:00:00+00:00")]
     with database.begin() as connection:
         store = Store(connection, TENANT)
         store.reference.put_teams(teams)

@@ -22,6 +22,8 @@ import ray
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from application.archive_check import check_stored
+from application.evidence_archive import EvidenceArchive
 from application.reverify import PHOTO_MISSING, PROGRESS_FILE, RUN_TAG, RunProgress, reverify
 from application.settings import Settings
 from cli.main import app as cli
@@ -223,6 +225,43 @@ def test_bad_options_are_refused_before_anything_runs(
 def test_an_empty_window_reports_nothing(api: Api) -> None:
     report = reverify(settings_of(api), since=date(2020, 1, 1), until=date(2020, 1, 31))
     assert (report.in_window, report.judged_now, report.flips) == (0, 0, ())
+
+
+def test_a_fix_sent_again_later_sends_the_original_to_review(
+        make_api: Callable[..., Api]) -> None:
+    # Two visits with exactly the same coordinates: the second upload sees the first
+    # (FIX_REPEATED_COORDINATES), but the first was verified when it came in. Looking back,
+    # re-verification sees that its coordinates were sent again and sends it to review.
+    api = make_api()
+    archive = EvidenceArchive.of(settings_of(api))
+    archive.keys.ensure()  # with a signing key, so the run's verdicts extend the record
+    first, _other, replay = (
+        uuid.UUID(api.upload(make_upload_meta(north_m=north), shelf_photo(seed)).json()
+                  ["checkin_id"]) for north, seed in ((30.0, 61), (44.0, 62), (30.0, 63)))
+
+    def fix_codes(checkin_id: uuid.UUID) -> tuple[str, list[str]]:
+        body = api.client.get(f"/v1/checkins/{checkin_id}", headers=api.auth("director")).json()
+        return body["status"], [r["code"] for r in body["verdict"]["reasons"]
+                                if r["code"].startswith("FIX_")]
+
+    assert fix_codes(first) == ("verified", [])
+    assert "FIX_REPEATED_COORDINATES" in fix_codes(replay)[1]
+    report = run(api)
+    assert fix_codes(first) == ("needs_review", ["FIX_COORDINATES_SENT_AGAIN"])
+    assert report.by_transition.get("verified->needs_review", 0) >= 1
+    assert "FIX_COORDINATES_SENT_AGAIN" in report.by_reason
+    # The signed record of the check-in now ends with the run's verdicts, and still agrees.
+    checked = check_stored(archive, api.database, TENANT, first)
+    assert checked.agrees, checked.as_json()
+    entries = [json.loads(line) for line in archive.lines(first)]
+    with api.database.connect() as connection:
+        stored = Store(connection, TENANT).checkins.get(first)
+    assert stored is not None
+    run_checks = [v.checker for v in stored.verifications
+                  if v.details.get(RUN_TAG) == report.run_id]
+    assert "fix" in run_checks
+    assert [e["payload"]["checker"] for e in entries
+            if e["payload"].get("reverify_run") == report.run_id] == run_checks
 
 
 def store_snapshot(api: Api) -> tuple[bytes, dict[str, list[tuple[Any, ...]]]]:

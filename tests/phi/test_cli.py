@@ -12,6 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from cli.phi import register
+from phi.components import PHI_DEFINITION_VERSION
 from tests.builders import (
     make_checkin,
     make_contact,
@@ -81,6 +82,7 @@ def test_json_report(data_dir: Path) -> None:
     assert reps["r2"]["action_closure_rate"] is None
     assert data["excluded_checkins"]["by_reason"] == {"GPS_OUTSIDE_GEOFENCE": 1}
     assert data["period"]["start"] == "2026-10-31T23:00:00+00:00"  # Berlin midnight
+    assert data["definition"] == PHI_DEFINITION_VERSION
 
 
 def test_csv_and_html_to_files(data_dir: Path, tmp_path: Path) -> None:
@@ -89,8 +91,10 @@ def test_csv_and_html_to_files(data_dir: Path, tmp_path: Path) -> None:
     _run(*common, "--format", "csv", "--out", str(tmp_path / "phi.csv"))
     rows = list(csv.DictReader(io.StringIO((tmp_path / "phi.csv").read_text())))
     assert [row["rep_id"] for row in rows] == ["r1", "r2"]
+    assert {row["definition"] for row in rows} == {PHI_DEFINITION_VERSION}
     _run(*common, "--format", "html", "--out", str(tmp_path / "phi.html"))
     assert "<svg" in (tmp_path / "phi.html").read_text()
+    assert f"PHI definition {PHI_DEFINITION_VERSION}" in (tmp_path / "phi.html").read_text()
 
 
 def test_explain(data_dir: Path) -> None:
@@ -100,9 +104,11 @@ def test_explain(data_dir: Path) -> None:
     assert "MISSED" in text  # l2
     assert "account c1: 2 roles" in text
     assert "2 distinct roles in all" in text
+    assert f"PHI definition {PHI_DEFINITION_VERSION}" in text
     data = json.loads(_run("explain", "--rep", "r1", "--period", "2026-11", "--format", "json",
                            "--data-dir", str(data_dir), "--tenant", "acme", "--now", NOW))
     assert {lead["lead_id"] for lead in data["leads"]} == {"l1", "l2"}
+    assert data["definition"] == PHI_DEFINITION_VERSION
 
 
 @pytest.mark.parametrize(

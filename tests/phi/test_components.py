@@ -22,6 +22,7 @@ from tests.builders import (
 from visitproof.records import CheckinStatus
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+STRATEGY = "Bring the uptime figures, since the head nurse worries about downtime"
 REJECTED = CheckinStatus.REJECTED
 
 
@@ -101,8 +102,8 @@ def test_action_closure_hand_computed() -> None:
     tables = make_phi_tables(
         checkins=[early, same_day, next_day, open_, rejected, december],
         outcomes=[make_outcome(early, "2026-11-09T09:00:00+00:00"),
-                  make_outcome(same_day, "2026-11-10T18:00:00+00:00"),
-                  make_outcome(next_day, "2026-11-11T00:30:00+00:00"),
+                  make_outcome(same_day, "2026-11-10T18:00:00+00:00", strategy=STRATEGY),
+                  make_outcome(next_day, "2026-11-11T00:30:00+00:00", strategy=STRATEGY),
                   make_outcome(rejected, "2026-11-09T09:00:00+00:00")])
     rows = action_closure(gather_evidence(tables, NOW), parse_period("2026-11", "UTC"))
     by_action = _by_id(rows, "checkin_id")
@@ -117,9 +118,47 @@ def test_due_date_is_a_local_calendar_date(timezone: str, closed: bool) -> None:
     # Due 23:00 UTC 10 Nov = 07:00 11 Nov in Shanghai; done 10:00 UTC 11 Nov (18:00 there).
     checkin = make_checkin(due="2026-11-10T23:00:00+00:00")
     tables = make_phi_tables(checkins=[checkin],
-                             outcomes=[make_outcome(checkin, "2026-11-11T10:00:00+00:00")])
+                             outcomes=[make_outcome(checkin, "2026-11-11T10:00:00+00:00",
+                                                    strategy=STRATEGY)])
     rows = action_closure(gather_evidence(tables, NOW), parse_period("2026-11", timezone))
     assert rows["closed"].tolist() == [closed]
+
+
+@pytest.mark.parametrize(("completed", "strategy", "required", "closed"), [
+    ("2026-11-09T09:00:00+00:00", None, False, True),       # before the push: no strategy
+    ("2026-11-09T09:59:59+00:00", None, False, True),       # a second before the push
+    ("2026-11-09T10:00:00+00:00", None, True, False),       # at the push, no strategy
+    ("2026-11-09T10:00:00+00:00", STRATEGY, True, True),    # at the push, with one
+    ("2026-11-10T09:00:00+00:00", None, True, False),       # pushed, no strategy
+    ("2026-11-10T09:00:00+00:00", STRATEGY, True, True),    # pushed, with one
+    ("2026-11-09T09:00:00+00:00", STRATEGY, False, True),   # an unneeded strategy is fine
+    ("2026-11-11T09:00:00+00:00", STRATEGY, True, False),   # late stays late
+    (None, None, False, False),                              # open
+])
+def test_a_pushed_action_is_closed_only_with_a_strategy(
+        completed: str | None, strategy: str | None, required: bool, closed: bool) -> None:
+    # Due 10:00 UTC 10 Nov: pushed from 10:00 UTC 9 Nov (24 h lead).
+    action, other = make_checkin(due="2026-11-10T10:00:00+00:00"), make_checkin(
+        due="2026-11-20T10:00:00+00:00")
+    outcomes = [] if completed is None else [make_outcome(action, completed,
+                                                          strategy=strategy)]
+    tables = make_phi_tables(checkins=[action, other], outcomes=outcomes)
+    rows = _by_id(action_closure(gather_evidence(tables, NOW), parse_period("2026-11", "UTC")),
+                  "checkin_id")
+    assert len(rows) == 2  # the denominator does not depend on strategies
+    assert (rows[str(action.id)]["strategy_required"], rows[str(action.id)]["closed"]) == (
+        required, closed)
+    assert rows[str(action.id)]["strategy"] == strategy
+
+
+def test_a_shorter_push_lead_needs_fewer_strategies() -> None:
+    action = make_checkin(due="2026-11-10T10:00:00+00:00")
+    tables = make_phi_tables(checkins=[action],
+                             outcomes=[make_outcome(action, "2026-11-10T09:00:00+00:00")])
+    evidence, period = gather_evidence(tables, NOW), parse_period("2026-11", "UTC")
+    assert action_closure(evidence, period)["closed"].tolist() == [False]
+    assert action_closure(evidence, period, ComponentRules(push_lead_hours=0.5))[
+        "closed"].tolist() == [True]
 
 
 def test_action_due_today_is_not_judged_yet() -> None:

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
+from phi.components import PHI_DEFINITION_VERSION
 from phi.explain import explain_rep, explanation_to_dict, explanation_to_text
+from tests.builders import make_checkin, make_outcome, make_phi_tables
 from tests.phi.scenario import NOW, PERIOD, scenario_tables
 from visitproof.errors import NotFound
 
@@ -37,3 +39,17 @@ def test_explain_renders_text_and_json() -> None:
 def test_unknown_rep() -> None:
     with pytest.raises(NotFound):
         explain_rep(scenario_tables(), rep_id="ghost", period=PERIOD, now=NOW)
+
+
+def test_explain_names_the_phi_definition_and_flags_a_missing_strategy() -> None:
+    action = make_checkin(due="2026-11-10T10:00:00+00:00")
+    tables = make_phi_tables(checkins=[action],
+                             outcomes=[make_outcome(action, "2026-11-10T09:00:00+00:00")])
+    explanation = explain_rep(tables, rep_id=action.rep_id, period=PERIOD, now=NOW)
+    assert explanation.definition == PHI_DEFINITION_VERSION
+    assert explanation_to_dict(explanation)["definition"] == PHI_DEFINITION_VERSION
+    (row,) = explanation_to_dict(explanation)["actions"]
+    assert (row["strategy_required"], row["strategy"], row["closed"]) == (True, None, False)
+    text = explanation_to_text(explanation)
+    assert f"PHI definition {PHI_DEFINITION_VERSION}" in text
+    assert "NOT CLOSED (done 2026-11-10 09:00:00+00:00, pushed; NO STRATEGY)" in text

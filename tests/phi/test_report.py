@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from phi.components import PHI_DEFINITION_VERSION
 from phi.report import PhiReport, build_report
 from phi.report_export import report_to_csv, report_to_dict, report_to_json
+from phi.report_html import report_to_html
 from phi.warning_signs import WarningCode, WarningPolicy
 from tests.phi.scenario import NOW, PERIOD, scenario_tables
 from visitproof.errors import NotFound
@@ -109,3 +111,15 @@ def test_no_rising_failures_without_a_baseline() -> None:
     report = build_report(without, period=PERIOD, now=NOW,
                           policy=WarningPolicy(failure_min_count=2))
     assert WarningCode.RISING_FAILURES not in {w.code for w in report.warnings}
+
+
+def test_every_rendering_names_the_phi_definition_version() -> None:
+    report = _report()
+    assert (report.definition, PHI_DEFINITION_VERSION) == ("phi-2", "phi-2")
+    assert report_to_dict(report)["definition"] == "phi-2"
+    assert json.loads(report_to_json(report))["definition"] == "phi-2"
+    rows = list(csv.DictReader(io.StringIO(report_to_csv(report))))
+    assert rows
+    assert {row["definition"] for row in rows} == {"phi-2"}
+    assert "PHI definition phi-2" in report_to_html(report)
+    assert report_to_dict(report)["rules"]["push_lead_hours"] == 24.0

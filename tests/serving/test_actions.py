@@ -217,3 +217,84 @@ def test_openapi_documents_the_action_endpoints(api: Api) -> None:
     assert {"201", "200", "401", "404", "409", "422"} <= set(
         paths["/v1/actions/{checkin_id}/complete"]["post"]["responses"])
     assert {"200", "401", "422"} <= set(paths["/v1/actions"]["get"]["responses"])
+
+
+# -- pushed actions need a strategy ------------------------------------------------------
+
+PUSHED_AT = "2026-11-04T10:00:00+00:00"  # r1's action, due on the 5th at 10:00, minus 24 h
+AFTER_PUSH = "2026-11-04T12:00:00+00:00"
+STRATEGY = "Lead with the uptime figures, since Dr. Zhang cares most about downtime."
+
+
+def test_a_pushed_action_without_a_strategy_is_422_strategy_required(seeded: Api) -> None:
+    response = complete(seeded, "r1", completed_at=AFTER_PUSH)
+    assert response.status_code == 422
+    body = response.json()
+    assert (body["code"], body["field"]) == ("STRATEGY_REQUIRED", "strategy")
+    assert "add one sentence, the core strategy" in body["message"]
+    assert outcomes(seeded) == 0
+    zh = seeded.client.post(f"/v1/actions/{IDS['r1']}/complete",
+                            json={"completed_at": AFTER_PUSH},
+                            headers={**seeded.auth("rep"), "Accept-Language": "zh-CN"})
+    assert "核心策略" in zh.json()["message"]
+    at_the_push = complete(seeded, "r1", completed_at=PUSHED_AT)
+    assert at_the_push.json()["code"] == "STRATEGY_REQUIRED"
+
+
+def test_a_pushed_action_with_a_strategy_completes_and_is_listed_with_it(seeded: Api) -> None:
+    response = complete(seeded, "r1", completed_at=AFTER_PUSH, strategy=f"  {STRATEGY} ")
+    assert response.status_code == 201
+    assert {k: response.json()[k] for k in ("strategy", "pushed", "strategy_required")} == {
+        "strategy": STRATEGY, "pushed": True, "strategy_required": True}
+    listed = seeded.client.get("/v1/actions?state=done", headers=seeded.auth("rep")).json()
+    (action,) = listed["data"]
+    assert (action["strategy"], action["pushed"], action["strategy_required"]) == (
+        STRATEGY, True, True)
+    assert datetime.fromisoformat(action["pushed_at"]) == at(PUSHED_AT)
+
+
+def test_an_action_not_yet_pushed_completes_without_a_strategy(seeded: Api) -> None:
+    response = complete(seeded, "r1")  # DONE_AT: 08:30 UTC on the 4th, before the push
+    assert response.status_code == 201
+    assert {k: response.json()[k] for k in ("strategy", "pushed", "strategy_required")} == {
+        "strategy": None, "pushed": False, "strategy_required": False}
+    just_before = complete(seeded, "r2", who="rep2", completed_at="2026-11-05T09:59:59Z")
+    assert just_before.status_code == 201  # r2's action is due on the 6th at 10:00
+
+
+def test_an_open_action_is_listed_pushed_once_its_push_time_has_passed(seeded: Api) -> None:
+    listed = seeded.client.get("/v1/actions", headers=seeded.auth("rep")).json()["data"]
+    assert [(a["pushed"], a["strategy_required"], a["strategy"]) for a in listed] == [
+        (True, True, None)]  # due in November, listed in the present
+
+
+def test_the_strategy_is_part_of_what_a_retry_compares(seeded: Api) -> None:
+    first = complete(seeded, "r1", completed_at=AFTER_PUSH, strategy=STRATEGY)
+    again = complete(seeded, "r1", completed_at=AFTER_PUSH, strategy=STRATEGY)
+    other = complete(seeded, "r1", completed_at=AFTER_PUSH, strategy="Ask for the trial date")
+    assert [first.status_code, again.status_code, other.status_code] == [201, 200, 409]
+    assert other.json()["code"] == "ACTION_ALREADY_COMPLETED"
+
+
+def test_a_retry_of_a_completion_stored_without_a_strategy_still_answers_200(
+        seeded: Api) -> None:
+    checkin = make_checkin(rep="r1", checkin_id=IDS["r1"], due=DUE["r1"])
+    with seeded.database.begin() as connection:  # history from before the rule
+        Store(connection, TENANT).crm.add_action_outcome(
+            make_outcome(checkin, AFTER_PUSH))
+    assert complete(seeded, "r1", completed_at=AFTER_PUSH).status_code == 200
+
+
+@pytest.mark.parametrize(("strategy", "code"), [
+    ("Send the quote. Then call Dr Li", "STRATEGY_NOT_ONE_SENTENCE"),
+    ("先送报价。再约主任", "STRATEGY_NOT_ONE_SENTENCE"),
+    ("Send the quote\nthen call", "STRATEGY_NOT_ONE_SENTENCE"),
+    ("   ", "EMPTY_FIELD"),
+    ("x" * 201, "TOO_LONG"),
+])
+def test_a_bad_strategy_is_422_and_stores_nothing(seeded: Api, strategy: str,
+                                                  code: str) -> None:
+    response = complete(seeded, "r1", completed_at=AFTER_PUSH, strategy=strategy)
+    assert response.status_code == 422
+    assert (response.json()["code"], response.json()["field"]) == (code, "strategy")
+    assert outcomes(seeded) == 0

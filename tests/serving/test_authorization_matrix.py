@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from application.settings import Settings
+from application.signing_keys import SigningKeys
 from serving.app import create_app
 from serving.auth import Role, issue_token
 from serving.form_token import FORM_FIELD, form_token
@@ -133,6 +134,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                                  assigned_at=now - timedelta(days=3))])
     settings = Settings(data_dir=folder / "store", rate_limit_per_minute=0,
                         upload_rate_limit_per_minute=0)
+    SigningKeys(settings.signing_key_path).ensure()  # uploads are archived (evidence)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         world = World(client=client, tokens=tokens, database=database)
         first = world.upload("rep")
@@ -277,6 +279,10 @@ ROWS = {
                            ONE_OF_R1),
     "read its photo": Row("GET", "/v1/checkins/{checkin_id}/photo",
                           get("/v1/checkins/{X1}/photo?annotated=true"), ONE_OF_R1),
+    "read its watermarked copy": Row("GET", "/v1/checkins/{checkin_id}/photo/archive",
+                                     get("/v1/checkins/{X1}/photo/archive"), ONE_OF_R1),
+    "read its manifest": Row("GET", "/v1/checkins/{checkin_id}/manifest",
+                             get("/v1/checkins/{X1}/manifest"), ONE_OF_R1),
     "review queue": Row("GET", "/v1/reviews", get("/v1/reviews?limit=500"), by_role(
         rep=403, rep2=403, rep3=403, manager="see", manager_t2="hide", director="see",
         admin="see", other_tenant_rep=403, other_tenant_admin="hide"), marker="R1"),

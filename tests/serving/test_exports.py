@@ -145,6 +145,7 @@ def test_phi_exports_are_the_apis_rows_with_names(seeded: Api) -> None:
         assert row["rep_id"] == line["rep_id"]
         assert row["leads_new"] == int(line["leads_new"])  # numbers, not text
         assert row["phi"] == (float(line["phi"]) if line["phi"] else None)
+        assert row["definition"] == line["definition"] == "phi-2"  # the PHI version, as text
 
 
 def test_phi_exports_default_period_and_refusals(seeded: Api) -> None:

@@ -68,6 +68,8 @@ def test_every_reps_phi_links_to_its_explain_page(seeded: tuple[Api, str]) -> No
         page = api.client.get(url)
         assert page.status_code == 200, page.text
         assert f"PHI explained: Rep {rep} ({rep}), 2026-11" in page.text
+        assert "PHI definition phi-2." in page.text  # the version that computed it
+    assert "PHI definition phi-2: a pushed follow-up" in text
 
 
 def test_the_phi_shown_is_the_explained_one(seeded: tuple[Api, str]) -> None:

@@ -147,6 +147,7 @@ def test_phi_figures_are_the_clis(seeded: tuple[Api, Any]) -> None:
     assert body == PhiReportPublic.model_validate(expected).model_dump(
         mode="json", exclude_unset=True)
     assert body["period"]["start"] == "2026-10-31T16:00:00Z"  # local midnight, UTC+8
+    assert body["definition"] == "phi-2"  # the PHI definition version that computed it
     l1 = next(row for row in body["reps"] if row["rep_id"] == "r1")
     assert l1["counts"]["leads_new"] == 1
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from visitproof.errors import InvalidValue
+from visitproof.pushed_actions import require_strategy_sentence
 from visitproof.records._validation import (
     normalise,
     one_of,
@@ -107,14 +108,19 @@ class LeadTouch:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ActionOutcome:
-    """A next action marked done: when and by whom (user id)."""
+    """A next action marked done: when and by whom (user id), with an optional note and the
+    rep's one-sentence ``strategy`` (required by :mod:`visitproof.pushed_actions` when the
+    action had been pushed before it was done; None on history from before that rule)."""
 
     tenant_id: str
     checkin_id: UUID
     completed_at: datetime
     completed_by: str
     note: str | None = None
+    strategy: str | None = None
 
     def __post_init__(self) -> None:
         require_ids(self, "tenant_id", "completed_by")
         normalise(self, completed_at=require_utc)
+        if self.strategy is not None:
+            normalise(self, strategy=require_strategy_sentence)

@@ -34,7 +34,7 @@ class Database:
 
     engine: Engine
     url: str
-    busy_timeout_s: float = 5.0
+    busy_timeout_s: float = 30.0
     _writer: threading.RLock = field(default_factory=threading.RLock, compare=False,
                                      repr=False)
 
@@ -102,7 +102,8 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str, *, busy_timeout_s: float = 5.0, create_dir: bool = False) -> Database:
+def open_database(url: str, *, busy_timeout_s: float = 30.0,
+                  create_dir: bool = False) -> Database:
     """Create an engine for ``url``. For SQLite files, ``create_dir`` makes the parent folder;
     otherwise a missing folder is reported as an uninitialised store."""
     connect_args: dict[str, Any] = {}

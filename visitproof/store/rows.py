@@ -201,7 +201,7 @@ def verification_from(row: RowMapping | Mapping[str, Any]) -> Verification:
 def action_outcome_row(outcome: ActionOutcome) -> dict[str, Any]:
     return {"tenant_id": outcome.tenant_id, "checkin_id": outcome.checkin_id,
             "completed_at": outcome.completed_at, "completed_by": outcome.completed_by,
-            "note": outcome.note}
+            "note": outcome.note, "strategy": outcome.strategy}
 
 
 def action_outcome_from(row: RowMapping) -> ActionOutcome:

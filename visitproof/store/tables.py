@@ -235,6 +235,7 @@ action_outcomes = sa.Table(
     sa.Column("completed_at", UtcDateTime(), nullable=False),
     sa.Column("completed_by", sa.String(128), nullable=False),
     sa.Column("note", sa.Text),
+    sa.Column("strategy", sa.Text),  # 0005: the rep's one sentence on a pushed action
     sa.ForeignKeyConstraint(["tenant_id", "checkin_id"], ["checkins.tenant_id", "checkins.id"],
                             name="fk_action_outcomes_checkin", ondelete="CASCADE"),
 )

@@ -57,3 +57,25 @@ def test_the_alembic_command_line_works_from_the_repository_root(tmp_path: Path)
         subprocess.run([*alembic, *arguments], cwd=ROOT, env=environment, check=True,
                        capture_output=True)
     assert _table_names(f"sqlite:///{tmp_path / 'visitproof.sqlite3'}") == set(metadata.tables)
+
+
+def _outcome_columns(url: str) -> set[str]:
+    engine = sa.create_engine(url)
+    try:
+        return {column["name"] for column in sa.inspect(engine).get_columns("action_outcomes")}
+    finally:
+        engine.dispose()
+
+
+def test_0005_adds_and_drops_the_action_strategy_column(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    database = open_database(url, create_dir=True)
+    database.migrate()
+    assert "strategy" in _outcome_columns(url)
+    database.downgrade("0004")
+    assert database.current_revision() == "0004"
+    assert "strategy" not in _outcome_columns(url)
+    database.migrate()
+    assert "strategy" in _outcome_columns(url)
+    database.require_current()
+    database.dispose()
