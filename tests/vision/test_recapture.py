@@ -143,17 +143,6 @@ def test_codes_severity() -> None:
 
 
 
-@pytest.fixture(scope="module")
-def detector():  # type: ignore[no-untyped-def]
-    from application.settings import MODELS_DIR, newest_model
-    from vision.detector import ShelfDetector
-
-    try:
-        return ShelfDetector(newest_model("shelf-detector"))
-    except Exception:
-        pytest.skip(f"no shelf-detector model in {MODELS_DIR}")
-
-
 def _verify(data: bytes, detector) -> ShelfVerdict:  # type: ignore[no-untyped-def]
     gallery = ProductGallery({sku.sku: [rgb(reference_shot(sku))] for sku in CATALOGUE[:4]})
     return verify_shelf_photo(data, detector=detector, gallery=gallery,

@@ -13,7 +13,6 @@ import cv2
 import numpy as np
 import pytest
 
-from application.settings import MODELS_DIR, newest_model
 from tests.vision.builders import with_tags
 from tests.vision.photos import encode, rgb, textured
 from vision.photo_decode import decode_photo
@@ -54,16 +53,6 @@ def laid_shelf(rows: list[list[int]]
 @pytest.fixture(scope="module")
 def gallery() -> ProductGallery:
     return ProductGallery({sku.sku: [rgb(reference_shot(sku))] for sku in CATALOGUE[:12]})
-
-
-@pytest.fixture(scope="module")
-def detector():  # type: ignore[no-untyped-def]
-    from vision.detector import ShelfDetector
-
-    try:
-        return ShelfDetector(newest_model("shelf-detector"))
-    except Exception:
-        pytest.skip(f"no shelf-detector model in {MODELS_DIR}")
 
 
 ROWS = [[1, 2, 3, 4, 5, 6], [0, 0, 7, 8, 9, 10], [11, 7, 8, 9, 10, 11],
