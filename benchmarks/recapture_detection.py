@@ -28,6 +28,7 @@ import numpy as np
 
 from benchmarks.options import command_line
 from vision.photo_decode import DecodeLimits, PhotoRejected, decode_photo
+from vision.photo_exif import read_exif
 from vision.photo_quality import QualityPolicy, assess_quality
 from vision.recapture import (
     RecapturePolicy,
@@ -68,7 +69,7 @@ def outcome(data: bytes, policy: RecapturePolicy, gate: bool = True) -> tuple[st
     photo = decode_photo(data, DECODE)
     if gate and assess_quality(photo.pixels, photo.original_size, QualityPolicy()).reasons:
         return "retake", 0.0
-    verdict = judge_recapture(photo.pixels, exif_hints(data), policy)
+    verdict = judge_recapture(photo.pixels, exif_hints(read_exif(data)), policy)
     codes = {r.code for r in verdict.reasons}
     if ReasonCode.PHOTO_RECAPTURED in codes:
         return "reject", verdict.probability
@@ -127,7 +128,7 @@ def cost(runs: int, repeats: int) -> dict[str, list[float]]:
         spent: dict[str, list[float]] = {"recapture": [], "quality": []}
         for _ in range(repeats):
             start = time.perf_counter()
-            judge_recapture(photo.pixels, exif_hints(data))
+            judge_recapture(photo.pixels, exif_hints(read_exif(data)))
             spent["recapture"].append((time.perf_counter() - start) * 1000)
             start = time.perf_counter()
             assess_quality(photo.pixels, photo.original_size, QualityPolicy())

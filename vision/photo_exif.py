@@ -25,6 +25,9 @@ _GPS_IFD = 0x8825
 _DATETIME_ORIGINAL = 0x9003
 _OFFSET_TIME_ORIGINAL = 0x9011
 _DATETIME = 0x0132
+_SOFTWARE = 0x0131
+_MAKE = 0x010F
+_MODEL = 0x0110
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,10 @@ class PhotoExif:
     lat: float | None = None
     lon: float | None = None
     problems: tuple[str, ...] = ()
+    # ``Software`` (lower case) and camera make or model as written; "" when the file was
+    # read and carries none, None when its metadata could not be read at all
+    software: str | None = None
+    camera: str | None = None
 
     @property
     def has_position(self) -> bool:
@@ -69,7 +76,9 @@ def read_exif(data: bytes) -> PhotoExif:
     lat, lon = _position(gps, problems)
     return PhotoExif(captured_local=local, captured_at=captured_at,
                      gps_time=_gps_time(gps, problems), lat=lat, lon=lon,
-                     problems=tuple(dict.fromkeys(problems)))
+                     problems=tuple(dict.fromkeys(problems)),
+                     software=str(main.get(_SOFTWARE, "")).strip().lower(),
+                     camera=str(main.get(_MAKE, "")).strip() or str(main.get(_MODEL, "")).strip())
 
 
 def _ifd(exif: Image.Exif, tag: int, problems: list[str]) -> dict[int, Any]:

@@ -19,17 +19,15 @@ metadata never rejects on its own.
 
 from __future__ import annotations
 
-import io
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
-from PIL import Image
 
+from vision.photo_exif import PhotoExif
 from vision.recapture_coefficients import COEFFICIENTS, FEATURES, INTERCEPT, MEANS, SCALES
 from visitproof.reasons import ReasonCode, reason
 from visitproof.records import Reason
@@ -123,22 +121,17 @@ def recapture_probability(features: RecaptureFeatures | None) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
 
 
-def exif_hints(data: bytes) -> tuple[str, ...]:
-    """Metadata signs of a recapture in JPEG/PNG/WebP ``data``: an editor or screenshot tool
-    named in ``Software``, or no camera make and model. Unreadable metadata gives none."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(data)) as image:
-                exif = image.getexif()
-                software = str(exif.get(0x0131, "")).strip().lower()
-                camera = str(exif.get(0x010F, "")).strip() or str(exif.get(0x0110, "")).strip()
-    except Exception:  # any metadata damage means "no hint", never a failure
+def exif_hints(exif: PhotoExif) -> tuple[str, ...]:
+    """Metadata signs of a recapture in the photo's EXIF (:func:`vision.photo_exif.read_exif`):
+    an editor or screenshot tool named in ``Software``, or no camera make and model.
+    Metadata that could not be read gives none."""
+    if exif.camera is None:
         return ()
     hints = []
+    software = exif.software or ""
     if software and any(word in software for word in _EDITOR_WORDS):
         hints.append(f"software:{software[:40]}")
-    if not camera:
+    if not exif.camera:
         hints.append("no_camera")
     return tuple(hints)
 

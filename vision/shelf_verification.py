@@ -204,23 +204,17 @@ def verify_shelf_photo(data: bytes, *, detector: ShelfDetector, gallery: Product
     except PhotoRejected as rejected:
         return _unreadable(rejected, detector, policies, timings, started)
     timings["decode"] = _ms(started)
-    step = time.perf_counter()
-    hints = exif_hints(data)
-    timings["recapture"] = _ms(step)
     return judge_pixels(photo, read_exif(data), detector=detector, gallery=gallery,
-                        featured=featured, policies=policies, timings=timings,
-                        recapture_hints=hints)
+                        featured=featured, policies=policies, timings=timings)
 
 
 def judge_pixels(photo: DecodedPhoto, exif: PhotoExif, *, detector: ShelfDetector,
                  gallery: ProductGallery, featured: Sequence[str], policies: ShelfPolicies,
                  detections: Detections | None = None,
-                 timings: dict[str, float] | None = None,
-                 recapture_hints: tuple[str, ...] = ()) -> ShelfVerdict:
+                 timings: dict[str, float] | None = None) -> ShelfVerdict:
     """The verdict for decoded pixels. ``detections`` may come from a batched detector
-    call (the Ray Serve deployment); otherwise the detector runs here.
-    ``recapture_hints`` are the file's EXIF signs of a recapture
-    (:func:`vision.recapture.exif_hints`); they never reject on their own."""
+    call (the Ray Serve deployment); otherwise the detector runs here. ``exif``'s signs of
+    a recapture (:func:`vision.recapture.exif_hints`) never reject on their own."""
     timings = dict(timings or {})
     step = time.perf_counter()
     if detections is None:
@@ -245,8 +239,8 @@ def judge_pixels(photo: DecodedPhoto, exif: PhotoExif, *, detector: ShelfDetecto
         # A retake photo is judged again when it is retaken; a recapture is no retake
         # (it is rejected, and not in visitproof.retake).
         step = time.perf_counter()
-        reasons += judge_recapture(photo.pixels, recapture_hints, policies.recapture).reasons
-        timings["recapture"] = timings.get("recapture", 0.0) + _ms(step)
+        reasons += judge_recapture(photo.pixels, exif_hints(exif), policies.recapture).reasons
+        timings["recapture"] = _ms(step)
         step = time.perf_counter()
     reasons += [reason(ReasonCode(code)) for code in exif.problems
                 if code in ReasonCode.__members__]
