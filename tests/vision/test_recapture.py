@@ -57,14 +57,14 @@ def honest() -> list[np.ndarray]:
 @pytest.mark.parametrize("kind", list(RecaptureKind))
 def test_rendered_recaptures_are_flagged(kind: RecaptureKind) -> None:
     flagged = {ReasonCode.PHOTO_RECAPTURED, ReasonCode.PHOTO_MAYBE_RECAPTURED}
-    rejected = []
+    caught = []
     for seed in range(8):
         rng, image = _render(seed)
         data = encode_jpeg(rng, recapture(rng, image, kind).image)
-        rejected += [seed] if set(_codes(_pixels(data))) & flagged else []
-    # Mild cases pass (a screen pitch under 1.5 px or a low JPEG quality leaves no peak:
-    # screen seeds 0 and 5 here); the benchmark reports recall on 100 of each kind.
-    assert len(rejected) >= 5, rejected
+        caught += [seed] if set(_codes(_pixels(data))) & flagged else []
+    # Mild cases pass (a fine pitch with no bezel in view, a low JPEG quality: print seeds
+    # 3 and 7 here); the benchmark reports recall on 150 of each kind.
+    assert len(caught) >= 6, caught
 
 
 def test_honest_renders_pass(honest: list[np.ndarray]) -> None:
