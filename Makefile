@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export VISITPROOF_DATA_DIR ?= ./var
 export YOLO_OFFLINE := 1
 
-.PHONY: run demo test lint layers typecheck pytest browser clean verify-reliability
+.PHONY: run demo test lint layers typecheck pytest test-tools clean verify-reliability
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ demo: $(VENV)/.installed-run
 	$(BIN)/visitproof import customers examples/company/customers.csv
 	$(BIN)/visitproof import contacts examples/company/contacts.csv
 	$(BIN)/visitproof import leads examples/company/leads.csv
+	$(BIN)/visitproof import teams examples/company/teams.csv
+	$(BIN)/visitproof import orders examples/company/orders.csv
+	$(BIN)/visitproof import stock examples/company/stock.csv
+	$(BIN)/visitproof import promotions examples/company/promotions.csv
 	$(DEMO) $(BIN)/visitproof init --name "Simulated distributor (demo)"
 	test -e $(VISITPROOF_DATA_DIR)/simulation/meta.json || $(DEMO) $(BIN)/visitproof simulate \
 		--reps 40 --customers 800 --days 30 --seed 7 --fraud-rate 0.05
@@ -61,19 +65,23 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy visitproof vision geo phi application simulation serving cli
 
-pytest: $(VENV)/.installed-test browser
+pytest: $(VENV)/.installed-test test-tools
 	$(BIN)/pytest -q
 
-# Debian's Chromium and its driver for the browser tests, installed where missing (as root,
-# or through sudo); where neither works the browser tests say so and skip.
-browser:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+# Debian packages the tests use, installed where missing (as root, or through sudo):
+# Chromium and its driver for the browser tests, espeak-ng for the visit notes' speech round
+# trip. Where neither works, the tests that need them say so and skip.
+test-tools:
+	@missing=""; \
+	{ command -v chromium && command -v chromedriver; } >/dev/null || \
+		missing=" chromium chromium-driver fonts-dejavu-core"; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	if [ -n "$$missing" ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		echo "installing Debian's chromium and chromium-driver for the browser tests"; \
+		echo "installing Debian's$$missing for the browser and speech tests"; \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium \
-			chromium-driver fonts-dejavu-core >/dev/null || \
-		echo "could not install chromium: the browser tests will skip"; \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || \
+		echo "could not install$$missing: the tests that need them will skip"; \
 	fi
 
 # The import contracts in .importlinter: edges -> application -> domain -> kernel, no cycles.

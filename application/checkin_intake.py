@@ -27,8 +27,10 @@
 5. Storage: the photo is written to the photo store first (atomic, content-addressed), then
    the check-in, its verifications (``shelf`` with the model and golden-zone policy
    versions; ``fix`` with the fix policy version; ``evidence`` under a rule set) and the
-   fingerprint in one transaction. A failure after the photo is written leaves an orphan
-   photo file, which is harmless (a row without its photo would not be).
+   fingerprint in one transaction (with the link to the rep's visit note, when the upload
+   names one: 422 ``VISIT_NOTE_NOT_FOUND``, 409 ``VISIT_NOTE_ALREADY_USED``). A failure
+   after the photo is written leaves an orphan photo file, which is harmless (a row without
+   its photo would not be).
 
 Rules (:mod:`application.applied_rules`): the tenant's current rule set decides the featured
 SKUs, the golden-zone policy and the extra evidence the customer's type needs (each missing
@@ -77,6 +79,7 @@ from application.product_references import load_gallery
 from application.rule_book import RuleBook
 from application.rules import RuleSet
 from application.tenant_photos import TenantPhotos
+from application.visit_notes import already_used, require_usable
 from geo.fix_integrity import PriorFix, check_checkin, with_later_reasons
 from geo.fix_policy import FixIntegrityPolicy
 from vision.detector import ShelfDetector
@@ -93,7 +96,7 @@ from vision.shelf_verification import (
 )
 from visitproof.errors import CheckinIdConflict, InvalidValue, NotFound
 from visitproof.records import Checkin, Customer, Product, Reason, require_due_in_reach
-from visitproof.store import Database, PhotoStore, Store
+from visitproof.store import Database, PhotoStore, Store, VisitNotes
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +113,14 @@ class IntakePolicies:
 class Upload:
     """One upload as the edge mapped it: the check-in record (``submitted_at`` the server's
     clock), the photo's bytes, the fixture type the phone named (None: the rules' default)
-    and the upload's idempotency fingerprint."""
+    and the upload's idempotency fingerprint; ``visit_note_id``: the visit note the rep
+    confirmed into it (:mod:`application.visit_notes`), linked in the same transaction."""
 
     checkin: Checkin
     photo: bytes = field(repr=False)
     fingerprint: str
     fixture_type: str | None = None
+    visit_note_id: UUID | None = None  # the rep's visit note it was made from, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +165,9 @@ class CheckinIntake:
             if replay is not None:
                 return replay
             require_due_in_reach(checkin, "meta.next_action.due_at")
+            if upload.visit_note_id is not None:
+                require_usable(VisitNotes(connection, tenant_id), upload.visit_note_id,
+                               rep_id=checkin.rep_id, checkin_id=checkin.id)
             customer = store.reference.customer(checkin.customer_id)
             if customer is None:
                 raise InvalidValue("meta.customer_id", f"no customer {checkin.customer_id!r} "
@@ -179,6 +187,9 @@ class CheckinIntake:
                 stored = self._judge_and_store(Store(connection, tenant_id), checkin,
                                                customer, shelf, applied, upload.fingerprint,
                                                now)
+                if upload.visit_note_id is not None and not VisitNotes(
+                        connection, tenant_id).mark_used(upload.visit_note_id, checkin.id):
+                    raise already_used(upload.visit_note_id)  # a concurrent check-in won
         except IntegrityError:
             with self.database.connect() as connection:
                 replay = _replay(Store(connection, tenant_id), checkin.id,

@@ -1,4 +1,5 @@
-"""Reading customers, reps, leads and contacts from CSV (header row) or GeoJSON files.
+"""Reading customers, reps, leads and contacts from CSV (header row) or GeoJSON files, and
+the visit pack's orders, stock counts and competitor promotions from CSV.
 
 All or nothing: every row is checked, every problem is collected as a
 :class:`~visitproof.errors.RowError` (line, field, code, reason), and if there is any the
@@ -16,6 +17,7 @@ import json
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,7 +34,11 @@ from visitproof.records import (
     DecisionRole,
     GeoPoint,
     Lead,
+    Order,
+    Promotion,
     Rep,
+    StockLevel,
+    Team,
     Territory,
     Tier,
 )
@@ -40,7 +46,12 @@ from visitproof.values import parse_utc, require_identifier, require_lat, requir
 
 _T = TypeVar("_T")
 
-KINDS = ("customers", "reps", "leads", "contacts")
+#: The kinds that export as well as import (``visitproof export``).
+REFERENCE_KINDS = ("customers", "reps", "leads", "contacts")
+#: The visit pack's data: orders, stock counts (``stock``) and competitor promotions.
+COMMERCE_KINDS = ("orders", "stock", "promotions")
+#: Teams (with the region promotions and featured rules key on) import too.
+KINDS = (*REFERENCE_KINDS, "teams", *COMMERCE_KINDS)
 
 # (required, optional) columns per kind, in export order.
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -51,6 +62,12 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
               ("customer_id", "contact_name", "assigned_rep_id", "assigned_at",
                "first_touch_at")),
     "contacts": (("id", "customer_id", "name", "role"), ()),
+    "teams": (("id", "name"), ("region", "manager_id")),
+    "orders": (("id", "customer_id", "ordered_at", "sku", "quantity", "amount"),
+               ("currency",)),
+    "stock": (("customer_id", "sku", "units", "counted_at"), ()),
+    "promotions": (("id", "region", "competitor", "product", "description", "starts_on",
+                    "ends_on"), ()),
 }
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -62,7 +79,8 @@ class ImportBatch:
     GeoJSON reps file."""
 
     kind: str
-    records: tuple[Customer | Rep | Lead | Contact, ...]
+    records: tuple[Customer | Rep | Lead | Contact | Team | Order | StockLevel | Promotion,
+                   ...]
     territories: tuple[Territory, ...] = ()
 
 
@@ -119,28 +137,32 @@ class _Collector:
 
 def read_import_file(path: Path, kind: str, *, tenant_id: str,
                      known_reps: set[str] | frozenset[str] = frozenset(),
-                     known_customers: set[str] | frozenset[str] = frozenset()) -> ImportBatch:
+                     known_customers: set[str] | frozenset[str] = frozenset(),
+                     known_regions: set[str] | frozenset[str] = frozenset()) -> ImportBatch:
     """Parse ``path`` as ``kind`` records for ``tenant_id``.
 
-    ``known_reps`` and ``known_customers`` are the ids already in the store; references to
-    anything else (an assigned rep, a contact's customer) are row errors.
+    ``known_reps`` and ``known_customers`` are the ids already in the store, and
+    ``known_regions`` the teams' regions; references to anything else (an assigned rep, a
+    contact's or order's customer, a promotion's region) are row errors.
     """
     if kind not in KINDS:
         raise InvalidValue("kind", f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}",
                            code="UNKNOWN_KIND")
     rows = list(_read_rows(path, kind))
     errors: list[RowError] = []
-    known = {"rep": known_reps, "customer": known_customers}
+    known = {"rep": known_reps, "customer": known_customers, "region": known_regions}
     records: list[Any] = []
     territories: list[Territory] = []
     seen: dict[str, int] = {}
     for row in rows:
         collector = _Collector(row, errors)
         record = _parse(collector, kind, tenant_id, known)
-        raw_id = (row.values.get("id") or "").strip()
+        raw_id = _row_key(kind, row)
         first = seen.setdefault(raw_id, row.line) if raw_id else row.line
         if first != row.line:
-            collector.fail("id", "DUPLICATE_ID", f"id {raw_id!r} already used on line {first}")
+            collector.fail("id", "DUPLICATE_ID", f"id {raw_id!r} already used on line {first}"
+                           if kind != "stock" else f"this SKU's count at this time is "
+                           f"already on line {first}")
         if record is None or not collector.ok:
             continue
         records.append(record)
@@ -153,6 +175,15 @@ def read_import_file(path: Path, kind: str, *, tenant_id: str,
     if errors:
         raise ImportRejected(str(path), errors)
     return ImportBatch(kind=kind, records=tuple(records), territories=tuple(territories))
+
+
+def _row_key(kind: str, row: _Row) -> str:
+    """What must be unique in a file: the id, or a stock count's customer, SKU and time."""
+    if kind == "stock":
+        parts = [(row.values.get(name) or "").strip()
+                 for name in ("customer_id", "sku", "counted_at")]
+        return "|".join(parts) if all(parts) else ""
+    return (row.values.get("id") or "").strip()
 
 
 # -- file formats ----------------------------------------------------------------------------
@@ -267,6 +298,27 @@ def _boolean(text: str, name: str) -> bool:
     raise InvalidValue(name, f"{text!r} is not true/false", code="BAD_VALUE")
 
 
+def _whole(minimum: int) -> Callable[[str, str], int]:
+    def parse(text: str, name: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise InvalidValue(name, f"{text!r} is not a whole number",
+                               code="BAD_NUMBER") from None
+        if value < minimum:
+            raise InvalidValue(name, f"must be >= {minimum}, got {value}", code="BAD_NUMBER")
+        return value
+    return parse
+
+
+def _day(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(name, f"{text!r} is not a day (YYYY-MM-DD)",
+                           code="BAD_DATE") from None
+
+
 def _text(text: str, _name: str) -> str:
     return text
 
@@ -287,8 +339,11 @@ _RULES: dict[str, Callable[[str, str], Any]] = {
     "lat": _coordinate(require_lat), "lon": _coordinate(require_lon),
     "geofence_radius_m": _number, "footprint_wkt": _geometry, "assigned_reps": _id_list,
     "created_at": parse_utc, "assigned_at": parse_utc, "first_touch_at": parse_utc,
+    "ordered_at": parse_utc, "counted_at": parse_utc, "starts_on": _day, "ends_on": _day,
+    "quantity": _whole(1), "units": _whole(0), "amount": _number,
+    **dict.fromkeys(("currency", "region", "competitor", "product", "description"), _text),
     **dict.fromkeys(("id", "territory_id", "team_id", "manager_id", "customer_id",
-                     "assigned_rep_id"), require_identifier),
+                     "assigned_rep_id", "sku"), require_identifier),
 }
 
 
@@ -347,6 +402,10 @@ _REFERENCES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "reps": (),
     "leads": (("customer_id", "customer", ""), ("assigned_rep_id", "rep", "")),
     "contacts": (("customer_id", "customer", "; import customers first"),),
+    "teams": (),
+    "orders": (("customer_id", "customer", "; import customers first"),),
+    "stock": (("customer_id", "customer", "; import customers first"),),
+    "promotions": (("region", "region", " (no team has it); import teams first"),),
 }
 
 _RECORDS: dict[str, Callable[[str, dict[str, Any], BaseGeometry | None], Any]] = {
@@ -354,6 +413,10 @@ _RECORDS: dict[str, Callable[[str, dict[str, Any], BaseGeometry | None], Any]] =
     "reps": _rep,
     "leads": lambda tenant_id, values, _: Lead(tenant_id=tenant_id, **values),
     "contacts": lambda tenant_id, values, _: Contact(tenant_id=tenant_id, **values),
+    "teams": lambda tenant_id, values, _: Team(tenant_id=tenant_id, **values),
+    "orders": lambda tenant_id, values, _: Order(tenant_id=tenant_id, **values),
+    "stock": lambda tenant_id, values, _: StockLevel(tenant_id=tenant_id, **values),
+    "promotions": lambda tenant_id, values, _: Promotion(tenant_id=tenant_id, **values),
 }
 
 

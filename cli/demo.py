@@ -139,6 +139,7 @@ def banner(
         f"  API docs       {base}/docs",
         f"  manager pages  {base}/manager/login?token={manager_token}",
         f"  director pages {base}/manager/login?token={director_token}",
+        f"  rep pages      {base}/rep/login?token={rep_token}  (visit pack, visit note)",
         f"  health         {base}/readyz",
         "",
         f"Demo rep {rep.id} ({rep.name}), token (shown once):",

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from application.file_export import write_csv
-from application.file_import import KINDS, read_import_file
+from application.file_import import KINDS, REFERENCE_KINDS, read_import_file
 from application.signing_keys import SigningKeys
 from cli.options import (
     DataDirOption,
@@ -18,7 +18,7 @@ from cli.options import (
     settings_for,
 )
 from visitproof.records import Contact, Customer, Lead, Rep, Tenant
-from visitproof.store import PhotoStore, Store, open_database
+from visitproof.store import Commerce, PhotoStore, Store, open_database
 from visitproof.values import utc_now
 
 KindArgument = Annotated[str, typer.Argument(help=f"One of: {', '.join(KINDS)}.",
@@ -65,8 +65,8 @@ def import_file(
     data_dir: DataDirOption = None,
     tenant: TenantOption = None,
 ) -> None:
-    """Import customers, reps, leads or contacts. A file with any bad row imports nothing and
-    lists every problem (line, field, reason)."""
+    """Import customers, reps, leads, contacts, teams, orders, stock (counts) or promotions. A
+    file with any bad row imports nothing and lists every problem (line, field, reason)."""
     settings = settings_for(data_dir, tenant)
     with current_store(settings) as database, database.begin() as connection:
         store = Store(connection, settings.tenant)
@@ -74,10 +74,15 @@ def import_file(
         reference.require_tenant()
         batch = read_import_file(
             file, kind, tenant_id=settings.tenant,
-            known_reps=reference.ids("reps"), known_customers=reference.ids("customers"))
+            known_reps=reference.ids("reps"), known_customers=reference.ids("customers"),
+            known_regions={team.region for team in reference.teams() if team.region})
         reference.put_territories(batch.territories)
+        commerce = Commerce(connection, settings.tenant)
         put = {"customers": reference.put_customers, "reps": reference.put_reps,
-               "leads": store.crm.put_leads, "contacts": store.crm.put_contacts}[kind]
+               "leads": store.crm.put_leads, "contacts": store.crm.put_contacts,
+               "teams": reference.put_teams, "orders": commerce.put_orders,
+               "stock": commerce.put_stock_levels,
+               "promotions": commerce.put_promotions}[kind]
         count = put(batch.records)  # type: ignore[operator]
     typer.echo(f"imported {count} {kind} from {file}"
                + (f" and {len(batch.territories)} territories" if batch.territories else ""))
@@ -87,8 +92,9 @@ def export(kind: KindArgument, data_dir: DataDirOption = None,
            tenant: TenantOption = None) -> None:
     """Write customers, reps, leads or contacts to standard output as CSV."""
     settings = settings_for(data_dir, tenant)
-    if kind not in KINDS:
-        raise typer.BadParameter(f"expected one of: {', '.join(KINDS)}", param_hint="KIND")
+    if kind not in REFERENCE_KINDS:
+        raise typer.BadParameter(f"expected one of: {', '.join(REFERENCE_KINDS)}",
+                                 param_hint="KIND")
     with current_store(settings) as database, database.connect() as connection:
         store = Store(connection, settings.tenant)
         records: list[Customer | Rep | Lead | Contact] = {

@@ -36,16 +36,21 @@ from serving.routes import (
     actions,
     checkins,
     contacts,
+    customers,
     health,
     leads,
     manager_day,
     manager_exports,
     manager_rules,
     manager_views,
+    manager_visit_pack,
     pages,
+    rep_notes,
+    rep_pages,
     reports,
     reviews,
     rules,
+    visit_notes,
 )
 from serving.runtime import Runtime, WorkerThreads
 from serving.schemas import ErrorPublic
@@ -111,8 +116,8 @@ def create_app(settings: Settings, *,
     limits = rate_limits(settings.rate_limit_per_minute, settings.rate_limit_burst,
                          settings.upload_rate_limit_per_minute,
                          settings.upload_rate_limit_burst)
-    for module in (checkins, reviews, leads, contacts, actions, rules, reports,
-                   *_PAGE_MODULES, health):
+    for module in (checkins, reviews, leads, contacts, actions, customers, rules, reports,
+                   visit_notes, *_PAGE_MODULES, health):
         documented = {} if module in (health, *_PAGE_MODULES) else dict(_MALFORMED_RESPONSE)
         if module is not health and not limits.off:
             documented |= _RATE_LIMITED_RESPONSE
@@ -143,7 +148,8 @@ def keep_photos_in_memory() -> None:
 
 
 #: The routers of the manager pages (HTML answers, their own error pages).
-_PAGE_MODULES = (pages, manager_views, manager_day, manager_rules, manager_exports)
+_PAGE_MODULES = (pages, manager_views, manager_day, manager_rules, manager_exports,
+                 manager_visit_pack, rep_pages, rep_notes)
 _MALFORMED_RESPONSE: dict[int | str, dict[str, Any]] = {400: {
     "model": ErrorPublic,
     "description": "The body can't be parsed at all: broken multipart or JSON framing "

@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
+from uuid import UUID
 
 from application.checkin_intake import Upload
 from serving.schemas import CheckinMeta
@@ -27,14 +28,16 @@ from visitproof.records import Checkin, Commitment, GpsFix, NextAction
 
 def upload_of(meta: CheckinMeta, *, tenant_id: str, rep_id: str, photo: bytes,
               filename: str | None, content_type: str | None,
-              received_at: datetime) -> Upload:
-    """The :class:`Upload` of one request (see the module docstring)."""
+              received_at: datetime, visit_note_id: UUID | None = None) -> Upload:
+    """The :class:`Upload` of one request (see the module docstring); ``visit_note_id``:
+    the rep's visit note the check-in was made from (a form field of its own)."""
     require_declared_format(photo, filename, content_type)
     photo_sha256 = hashlib.sha256(photo).hexdigest()
     checkin = checkin_from_meta(meta, tenant_id=tenant_id, rep_id=rep_id,
                                 submitted_at=received_at, photo_sha256=photo_sha256)
     return Upload(checkin=checkin, photo=photo, fixture_type=meta.fixture_type,
-                  fingerprint=upload_fingerprint(rep_id, meta, photo_sha256))
+                  fingerprint=upload_fingerprint(rep_id, meta, photo_sha256, visit_note_id),
+                  visit_note_id=visit_note_id)
 
 
 def checkin_from_meta(meta: CheckinMeta, *, tenant_id: str, rep_id: str,
@@ -68,7 +71,8 @@ def _at(prefix: str, build: Callable[[], _T]) -> _T:
         raise InvalidValue(prefix + name, error.reason, code=error.code) from None
 
 
-def upload_fingerprint(rep_id: str, meta: CheckinMeta, photo_sha256: str) -> str:
+def upload_fingerprint(rep_id: str, meta: CheckinMeta, photo_sha256: str,
+                       visit_note_id: UUID | None = None) -> str:
     """SHA-256 of the canonical upload: meta as JSON (UTC times, sorted keys), the rep id
     (so another rep replaying an id gets 409, not someone else's verdict) and the photo's
     SHA-256. ``device_submitted_at`` is left out: a phone stamps every attempt afresh, and a
@@ -77,9 +81,11 @@ def upload_fingerprint(rep_id: str, meta: CheckinMeta, photo_sha256: str) -> str
     # keep their fingerprints.
     left_out = {"device_submitted_at"} | ({"fixture_type"} if meta.fixture_type is None
                                           else set())
-    canonical = json.dumps({"meta": meta.model_dump(mode="json", exclude=left_out),
-                            "rep_id": rep_id,
-                            "photo_sha256": photo_sha256},
+    body: dict[str, object] = {"meta": meta.model_dump(mode="json", exclude=left_out),
+                               "rep_id": rep_id, "photo_sha256": photo_sha256}
+    if visit_note_id is not None:  # absent: the fingerprints from before the field stay
+        body["visit_note_id"] = str(visit_note_id)
+    canonical = json.dumps(body,
                            sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -23,6 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from simulation.commerce import commerce_records
 from simulation.scenario import Simulation
 from vision.perceptual_hash import from_signed
 from visitproof.errors import InvalidInput
@@ -38,7 +39,7 @@ from visitproof.records import (
     Tenant,
     Verification,
 )
-from visitproof.store import Store, open_database
+from visitproof.store import Commerce, Store, open_database
 
 SIMULATION_FOLDER = "simulation"
 # The reps' one sentence on a pushed follow-up (visitproof.pushed_actions): PHI phi-2 counts a
@@ -136,6 +137,7 @@ def write_store(sim: Simulation, database_url: str, *, tenant_name: str | None =
     try:
         database.migrate()
         checkins, outcomes = checkin_records(sim)
+        commerce = commerce_records(sim)
         with database.begin() as connection:
             store = Store(connection, config.tenant)
             reference, crm = store.reference, store.crm
@@ -154,11 +156,18 @@ def write_store(sim: Simulation, database_url: str, *, tenant_name: str | None =
             crm.put_lead_touches(sim.touches)
             store.checkins.add_many(checkins)
             crm.add_action_outcomes(outcomes)
+            # The visit pack's imported data (simulation.commerce: its own random stream).
+            shop = Commerce(connection, config.tenant)
+            shop.put_orders(commerce.orders)
+            shop.put_stock_levels(commerce.stock)
+            shop.put_promotions(commerce.promotions)
     finally:
         database.dispose()
     return {"reps": len(company.reps), "customers": len(company.customers),
             "contacts": len(company.contacts), "leads": len(sim.leads),
-            "checkins": len(checkins), "action_outcomes": len(outcomes)}
+            "checkins": len(checkins), "action_outcomes": len(outcomes),
+            "orders": len(commerce.orders), "stock_levels": len(commerce.stock),
+            "promotions": len(commerce.promotions)}
 
 
 def write_geoparquet(sim: Simulation, data_dir: Path) -> Path:

@@ -79,6 +79,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     UNKNOWN_CUSTOMER = "UNKNOWN_CUSTOMER"
     UNKNOWN_REP = "UNKNOWN_REP"
+    UNKNOWN_REGION = "UNKNOWN_REGION"
     UNKNOWN_CHECKIN = "UNKNOWN_CHECKIN"
     REP_INACTIVE = "REP_INACTIVE"
     REP_NOT_FOUND = "REP_NOT_FOUND"
@@ -134,6 +135,16 @@ class ErrorCode(StrEnum):
     FILE_UNWRITABLE = "FILE_UNWRITABLE"
     MISSING_OUTPUT = "MISSING_OUTPUT"
     SIGNING_KEY_IN_DATA_DIR = "SIGNING_KEY_IN_DATA_DIR"
+    # --- visit notes (application.visit_notes, application.visit_note_audio) ---
+    VISIT_NOTE_EMPTY = "VISIT_NOTE_EMPTY"
+    VISIT_NOTE_BOTH = "VISIT_NOTE_BOTH"
+    VISIT_NOTE_NOT_FOUND = "VISIT_NOTE_NOT_FOUND"
+    VISIT_NOTE_ALREADY_USED = "VISIT_NOTE_ALREADY_USED"
+    AUDIO_EMPTY = "AUDIO_EMPTY"
+    AUDIO_TOO_LARGE = "AUDIO_TOO_LARGE"
+    AUDIO_TOO_LONG = "AUDIO_TOO_LONG"
+    AUDIO_UNREADABLE = "AUDIO_UNREADABLE"
+    AUDIO_UNSUPPORTED_FORMAT = "AUDIO_UNSUPPORTED_FORMAT"
     # --- infrastructure (503 and 500) ---
     STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
     STORE_LOCKED = "STORE_LOCKED"
@@ -202,6 +213,7 @@ ERROR_CODES: Mapping[ErrorCode, str] = MappingProxyType({
     E.NOT_FOUND: "no such record in this tenant, or not one the caller may see (404)",
     E.UNKNOWN_CUSTOMER: "a customer id that is not in the store",
     E.UNKNOWN_REP: "a rep id that is not in the store",
+    E.UNKNOWN_REGION: "a region no team of the tenant has (a promotion's region)",
     E.UNKNOWN_CHECKIN: "a check-in id that is not one of the caller's",
     E.REP_INACTIVE: "a rep who is no longer active",
     E.REP_NOT_FOUND: "no such rep in this tenant",
@@ -254,6 +266,16 @@ ERROR_CODES: Mapping[ErrorCode, str] = MappingProxyType({
     E.MISSING_OUTPUT: "no output named (the CLI)",
     E.SIGNING_KEY_IN_DATA_DIR: "the archive's signing key path lies inside the data folder it "
                                "signs; set VISITPROOF_SIGNING_KEY outside it",
+    E.VISIT_NOTE_EMPTY: "a visit note with neither text nor a recording (422)",
+    E.VISIT_NOTE_BOTH: "a visit note with both text and a recording; send one (422)",
+    E.VISIT_NOTE_NOT_FOUND: "a visit_note_id that is not one of the rep's notes (422)",
+    E.VISIT_NOTE_ALREADY_USED: "a visit note already used for another check-in (409)",
+    E.AUDIO_EMPTY: "a recording of 0 bytes (422)",
+    E.AUDIO_TOO_LARGE: "a recording over the size limit (413)",
+    E.AUDIO_TOO_LONG: "a recording longer than the note limit (422)",
+    E.AUDIO_UNREADABLE: "not a WAV or OGG recording, or one that can't be decoded (422)",
+    E.AUDIO_UNSUPPORTED_FORMAT: "a recording in another audio format (MP3, M4A, ...); "
+                                "send WAV or OGG (422)",
     E.STORE_UNAVAILABLE: "the store is busy or unavailable; retry (503, Retry-After: 1)",
     E.STORE_LOCKED: "another process holds the database lock",
     E.STORE_CORRUPT: "the file is not a database, or its schema is unknown",

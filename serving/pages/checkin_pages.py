@@ -148,10 +148,12 @@ def filter_form(filters: CheckinFilters, reps: Sequence[tuple[str, str]], *,
 
 
 def checkin_page(checkin: CheckinPublic, *, timezone: str, review_form: str = "",
-                 names: Names | None = None) -> str:
+                 names: Names | None = None, visit_note: str = "") -> str:
     """One check-in: what the rep sent, each check's verdict, and the annotated photo;
     ``review_form`` (HTML: the approve/reject form of a ``needs_review`` check-in, see
-    :mod:`serving.pages.review_pages`) goes under its reasons."""
+    :mod:`serving.pages.review_pages`) goes under its reasons, ``visit_note`` (HTML: the
+    visit note it was made from, :mod:`serving.pages.visit_note_page`) under what the rep
+    sent."""
     zone = ZoneInfo(timezone)
     names = names or Names()
     verdict = checkin.verdict
@@ -181,7 +183,7 @@ def checkin_page(checkin: CheckinPublic, *, timezone: str, review_form: str = ""
     body = [f"<p>Status: <strong class='{checkin.status.value}' id='vp-status'>"
             f"{checkin.status.value}</strong></p>",
             "<h2>Reasons</h2>", reason_list(verdict.reasons, block=True), review_form,
-            "<h2>What the rep sent</h2>", _table(fields)]
+            "<h2>What the rep sent</h2>", _table(fields), visit_note]
     if verdict.shelf is not None:
         body += ["<h2>Shelf check</h2>", _shelf(verdict.shelf)]
     if verdict.fix is not None:

@@ -65,6 +65,9 @@ async def upload_checkin(
     photo: Annotated[UploadFile, File(description="The shelf photo, the camera's JPEG.")],
     meta: Annotated[Json[CheckinMeta], Form(
         description="The check-in as a JSON string (schema: CheckinMeta).")],
+    visit_note_id: Annotated[UUID | None, Form(
+        description="The rep's visit note (POST /v1/visit-notes) this check-in was made "
+        "from; linked once (409 VISIT_NOTE_ALREADY_USED, 422 VISIT_NOTE_NOT_FOUND).")] = None,
 ) -> VerdictPublic:
     """Judge a check-in and store it with its verdict (201). Idempotent on ``meta.id``: a
     retry with the same body answers 200 with the stored verdict; a different body under the
@@ -73,7 +76,7 @@ async def upload_checkin(
     data = await photo.read()  # bounded by the upload limit (serving.upload_limit)
     upload = upload_of(meta, tenant_id=user.tenant_id, rep_id=user.user_id, photo=data,
                        filename=photo.filename, content_type=photo.content_type,
-                       received_at=received_at)
+                       received_at=received_at, visit_note_id=visit_note_id)
     submission = await runtime.workers.run(runtime.intake.submit, upload, now=received_at)
     if submission.created:
         _count_stored(runtime, submission.checkin)

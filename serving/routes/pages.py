@@ -37,6 +37,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -67,14 +68,16 @@ from serving.pages.checkin_pages import checkin_page, checkins_page
 from serving.pages.layout import error_page, page, with_nav
 from serving.pages.phi_pickers import months_between, phi_pickers
 from serving.pages.review_pages import review_form, review_queue_page
+from serving.pages.visit_note_page import checkin_note_section
 from serving.query_params import Offset
-from serving.routes import checkins, reports, reviews
+from serving.routes import checkins, reports, reviews, visit_notes
 from serving.runtime import Runtime, RuntimeDep
 from serving.schemas import CheckinPublic, CheckinsPublic
+from serving.schemas_visit_notes import VisitNotePublic
 from visitproof.errors import Conflict, InvalidInput, InvalidValue, NotFound, StoreError
 from visitproof.reasons import ReasonCode
 from visitproof.records import CheckinStatus
-from visitproof.store import ReferenceData, Store
+from visitproof.store import ReferenceData, Store, VisitNotes
 from visitproof.values import utc_now
 
 COOKIE = "vp_manager_token"
@@ -88,16 +91,22 @@ NAME_LOOKUPS = 100
 
 
 class HtmlErrorRoute(APIRoute):
-    """A route whose refusals are HTML pages (see :func:`html_error`), not JSON bodies."""
+    """A route whose refusals are HTML pages (see :func:`html_error`), not JSON bodies;
+    ``render`` draws the page (the rep pages' subclass draws theirs)."""
+
+    @staticmethod
+    def render(status_code: int, code: str, message: str) -> str:
+        return error_page(status_code, code, message)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        render = self.render
 
         async def answer(request: Request) -> Response:
             try:
                 return await handler(request)
             except Exception as error:
-                refusal = html_error(error)
+                refusal = html_error(error, render)
                 if refusal is None:
                     raise  # a bug: the app's handler logs it and answers 500
                 return refusal
@@ -105,8 +114,10 @@ class HtmlErrorRoute(APIRoute):
         return answer
 
 
-def html_error(error: Exception) -> HTMLResponse | None:
-    """The HTML page for an error the API maps to a 4xx or 503; None for anything else."""
+def html_error(error: Exception, render: Callable[[int, str, str], str] | None = None
+               ) -> HTMLResponse | None:
+    """The HTML page (``render(status, code, message)``, by default :func:`error_page`) for
+    an error the API maps to a 4xx or 503; None for anything else."""
     headers = None
     if isinstance(error, ApiError):
         status, code, message = error.status_code, error.code, error.message
@@ -130,7 +141,7 @@ def html_error(error: Exception) -> HTMLResponse | None:
         headers = {"Retry-After": "1"}
     else:
         return None
-    return HTMLResponse(error_page(status, code, message), status_code=status,
+    return HTMLResponse((render or error_page)(status, code, message), status_code=status,
                         headers=headers)
 
 
@@ -315,10 +326,17 @@ def checkin_detail(checkin_id: UUID, user: PageUser, runtime: RuntimeDep,
     with runtime.database.connect() as connection:
         timezone = tenant_timezone(connection, user.tenant_id)
         names = _names(Store(connection, user.tenant_id), {checkin.customer_id})
+        note = VisitNotes(connection, user.tenant_id).for_checkin(checkin.id)
+    note_html = "" if note is None else checkin_note_section(VisitNotePublic.of(note),
+                                                             ZoneInfo(timezone))
     form = review_form(checkin.id, form_token(token)) if (
         checkin.status is CheckinStatus.NEEDS_REVIEW and user.role in REVIEWER_ROLES) else ""
-    return HTMLResponse(checkin_page(checkin, timezone=timezone, review_form=form,
-                                     names=names))
+    html = checkin_page(checkin, timezone=timezone, review_form=form, names=names,
+                        visit_note=note_html)
+    # The customer's visit pack (serving.routes.manager_visit_pack), under the heading.
+    pack = (f"<p><a href='/manager/customers/{quote(checkin.customer_id, safe='')}"
+            "/visit-pack'>Visit pack of this customer</a></p>")
+    return HTMLResponse(html.replace("</h1>", f"</h1>{pack}", 1))
 
 
 def form_session(user: PageUser,
@@ -385,6 +403,14 @@ def checkin_photo(checkin_id: UUID, user: PageUser, runtime: RuntimeDep,
         except NotFound:
             pass  # not archived (yet): the photo as uploaded
     return checkins.get_checkin_photo(checkin_id, user, runtime, annotated=annotated)
+
+
+@router.get("/manager/visit-notes/{note_id}/audio", response_class=Response,
+            responses={200: {"content": {"audio/wav": {}, "audio/ogg": {}}}})
+def visit_note_audio(note_id: UUID, user: PageUser, runtime: RuntimeDep) -> Response:
+    """The drill-down's recording: ``GET /v1/visit-notes/{id}/audio``'s answer, under the
+    sign-in cookie (an ``<audio>`` can't send a bearer header)."""
+    return visit_notes.get_visit_note_audio(note_id, user, runtime)
 
 
 def data_days(runtime: Runtime, user: User) -> tuple[tuple[date, date] | None, str]:

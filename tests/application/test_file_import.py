@@ -143,3 +143,85 @@ def test_export_then_import_gives_the_same_records(tmp_path: Path, kind: str) ->
     again = read_import_file(_write(tmp_path, buffer.getvalue()), kind, tenant_id=TENANT,
                              known_reps=reps, known_customers=customers).records
     assert again == original
+
+
+# -- the visit pack's kinds: teams, orders, stock, promotions ----------------------------------
+
+ORDER_HEADER = "id,customer_id,ordered_at,sku,quantity,amount,currency\n"
+STOCK_HEADER = "customer_id,sku,units,counted_at\n"
+PROMOTION_HEADER = "id,region,competitor,product,description,starts_on,ends_on\n"
+GOOD = {
+    "orders": ORDER_HEADER + "o1,c1,2026-11-01T09:00:00+08:00,SKU-1,3,37.50,CNY\n"
+                             "o2,c1,2026-11-02T09:00:00+08:00,SKU-2,1,0,\n",
+    "stock": STOCK_HEADER + "c1,SKU-1,0,2026-11-01T18:00:00+08:00\n"
+                            "c1,SKU-1,7,2026-11-08T18:00:00+08:00\n",
+    "promotions": PROMOTION_HEADER + "p1,east,Rival,SKU-9,two for one,2026-11-01,2026-11-30\n",
+    "teams": "id,name,region,manager_id\nt1,East team,east,m1\nt2,No region,,\n",
+}
+KNOWN = {"known_customers": {"c1"}, "known_regions": {"east"}}
+
+
+@pytest.mark.parametrize(("kind", "count"), [("orders", 2), ("stock", 2), ("promotions", 1),
+                                             ("teams", 2)])
+def test_good_visit_pack_files_import(tmp_path: Path, kind: str, count: int) -> None:
+    batch = read_import_file(_write(tmp_path, GOOD[kind]), kind, tenant_id=TENANT, **KNOWN)
+    assert len(batch.records) == count
+
+
+@pytest.mark.parametrize(("kind", "text", "field", "code"), [
+    ("orders", ORDER_HEADER + "o9,c404,2026-11-01T09:00:00+08:00,SKU-1,3,1,CNY",
+     "customer_id", "UNKNOWN_CUSTOMER"),
+    ("orders", ORDER_HEADER + "o9,c1,2026-11-01T09:00:00,SKU-1,3,1,CNY", "ordered_at",
+     "NAIVE_TIMESTAMP"),
+    ("orders", ORDER_HEADER + "o9,c1,2026-11-01T09:00:00+08:00,SKU-1,0,1,CNY", "quantity",
+     "BAD_NUMBER"),
+    ("orders", ORDER_HEADER + "o9,c1,2026-11-01T09:00:00+08:00,SKU-1,2.5,1,CNY", "quantity",
+     "BAD_NUMBER"),
+    ("orders", ORDER_HEADER + "o9,c1,2026-11-01T09:00:00+08:00,SKU-1,2,-1,CNY", "amount",
+     "BAD_NUMBER"),
+    ("orders", ORDER_HEADER + "o9,c1,2026-11-01T09:00:00+08:00,SKU-1,2,inf,CNY", "amount",
+     "BAD_NUMBER"),
+    ("orders", ORDER_HEADER + "o9,c1,2026-11-01T09:00:00+08:00,SKU-1,2,1,yuan", "currency",
+     "BAD_VALUE"),
+    ("stock", STOCK_HEADER + "c404,SKU-1,1,2026-11-02T18:00:00+08:00", "customer_id",
+     "UNKNOWN_CUSTOMER"),
+    ("stock", STOCK_HEADER + "c1,SKU-1,-1,2026-11-02T18:00:00+08:00", "units", "BAD_NUMBER"),
+    ("promotions", PROMOTION_HEADER + "p9,west,Rival,SKU-9,two for one,2026-11-01,2026-11-30",
+     "region", "UNKNOWN_REGION"),
+    ("promotions", PROMOTION_HEADER + "p9,east,Rival,SKU-9,two for one,2026-11-30,2026-11-01",
+     "ends_on", "TIME_ORDER"),
+    ("promotions", PROMOTION_HEADER + "p9,east,Rival,SKU-9,two for one,2026-11-31,2026-12-01",
+     "starts_on", "BAD_DATE"),
+    ("promotions", PROMOTION_HEADER + "p9,east,,SKU-9,two for one,2026-11-01,2026-11-30",
+     "competitor", "MISSING_FIELD"),
+])
+def test_each_bad_visit_pack_row_is_reported(tmp_path: Path, kind: str, text: str, field: str,
+                                             code: str) -> None:
+    good_first = GOOD[kind].splitlines()[1]
+    header, bad = text.split("\n", 1)
+    path = _write(tmp_path, f"{header}\n{good_first}\n{bad}\n")
+    with pytest.raises(ImportRejected) as caught:
+        read_import_file(path, kind, tenant_id=TENANT, **KNOWN)
+    assert [(e.line, e.field, e.code) for e in caught.value.errors] == [(3, field, code)]
+
+
+def test_a_stock_count_twice_in_one_file_is_a_duplicate(tmp_path: Path) -> None:
+    path = _write(tmp_path, STOCK_HEADER + "c1,SKU-1,1,2026-11-01T18:00:00+08:00\n"
+                  "c1,SKU-1,2,2026-11-01T18:00:00+08:00\n")
+    with pytest.raises(ImportRejected) as caught:
+        read_import_file(path, "stock", tenant_id=TENANT, **KNOWN)
+    assert [(e.line, e.code) for e in caught.value.errors] == [(3, "DUPLICATE_ID")]
+
+
+@pytest.mark.parametrize(("kind", "missing"), [("orders", "quantity"), ("stock", "units"),
+                                               ("promotions", "ends_on")])
+def test_a_visit_pack_file_without_a_required_column(tmp_path: Path, kind: str,
+                                                      missing: str) -> None:
+    header, *rows = GOOD[kind].splitlines()
+    columns = header.split(",")
+    drop = columns.index(missing)
+    text = "\n".join(",".join(v for i, v in enumerate(line.split(",")) if i != drop)
+                     for line in [header, *rows])
+    with pytest.raises(ImportRejected) as caught:
+        read_import_file(_write(tmp_path, text + "\n"), kind, tenant_id=TENANT, **KNOWN)
+    assert [(e.field, e.code) for e in caught.value.errors] == [(missing, "MISSING_COLUMN")]

@@ -70,7 +70,10 @@ def test_demo_banner_prints_tokens_that_authenticate(data_dir: Path) -> None:
     assert "http://127.0.0.1:8123/docs" in result.stdout
     rep_token = re.search(r"export TOKEN=(\S+)", result.stdout)
     manager_token = re.search(r"manager pages .*token=(\S+)", result.stdout)
+    rep_pages = re.search(r"rep pages .*/rep/login\?token=(\S+)", result.stdout)
     assert rep_token
+    assert rep_pages
+    assert rep_pages[1] == rep_token[1]
     assert manager_token
     database = open_database(f"sqlite:///{data_dir / 'visitproof.sqlite3'}")
     rep = authenticate(database, rep_token[1], utc_now())

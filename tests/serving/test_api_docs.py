@@ -57,6 +57,15 @@ def test_the_document_the_docs_read_is_served(api: Api) -> None:
     assert "/docs" not in document.json()["paths"]
 
 
+def test_every_reference_in_the_document_resolves(api: Api) -> None:
+    """A ``$ref`` to a schema the document doesn't hold breaks ReDoc's whole page."""
+    answer = api.client.get("/openapi.json")
+    document = answer.json()
+    named = re.findall(r'"\$ref":\s*"#/components/schemas/([^"]+)"', answer.text)
+    assert named, "no references at all: the pattern no longer matches the document"
+    assert sorted(set(named) - set(document["components"]["schemas"])) == []
+
+
 def test_reason_codes_are_an_enum_in_the_document(api: Api) -> None:
     """A phone app can switch on every reason code the service can give."""
     from visitproof.reasons import ReasonCode

@@ -188,6 +188,24 @@ def post(path: str, body: Callable[[World], dict[str, Any]],
     return call
 
 
+def rep_page(path: str) -> Callable[[World, str], Any]:
+    """GET ``path`` under ``caller``'s rep-page cookie (serving.routes.rep_pages)."""
+    from serving.routes.rep_pages import COOKIE as REP_COOKIE
+
+    def call(world: World, caller: str) -> Any:
+        token = world.token(caller)
+        headers = {} if token is None else {"Cookie": f"{REP_COOKIE}={token}"}
+        return world.client.get(path.format(**world.ids), headers=headers,
+                                follow_redirects=False)
+    return call
+
+
+#: A rep page of r1's (the visit pack, a photo): r1 only; other roles are refused.
+ONE_OF_R1_REP_PAGE = {"rep": 200, "rep2": 404, "rep3": 404, "manager": 403,
+                      "manager_t2": 403, "director": 403, "admin": 403,
+                      "other_tenant_rep": 404, "other_tenant_admin": 403}
+
+
 def fresh_lead_of_r1(world: World) -> dict[str, str]:
     lead_id = world.fresh("lead")
     created = world.client.post("/v1/leads", json={
@@ -231,6 +249,39 @@ def rules_form(world: World, caller: str) -> Any:
         data[FORM_FIELD] = form_token(token)
     return world.client.post("/manager/rules", data=data, headers=_cookie(token),
                              follow_redirects=False)
+
+
+def note_of_r1(world: World) -> str:
+    """A visit note of r1 with a recording (Chinese: stored, not transcribed), made once."""
+    if "N1" not in world.ids:
+        from tests.serving.test_visit_notes import tone_wav
+
+        made = world.client.post("/v1/visit-notes", data={"language": "zh"},
+                                 files={"audio": ("n.wav", tone_wav(), "audio/wav")},
+                                 headers=_bearer(world.tokens["rep"]))
+        assert made.status_code == 201, made.text
+        world.ids["N1"] = made.json()["id"]
+    return world.ids["N1"]
+
+
+def note_get(path: str, *, page: bool = False) -> Callable[[World, str], Any]:
+    """GET ``path`` (``{N1}``: r1's visit note) with ``caller``'s token or cookie."""
+    def call(world: World, caller: str) -> Any:
+        note_of_r1(world)
+        return get(path, page=page)(world, caller)
+    return call
+
+
+def rep_note_form(world: World, caller: str) -> Any:
+    """The rep notes page's form, posted under ``caller``'s rep cookie with its form token."""
+    from serving.routes.rep_pages import COOKIE as REP_COOKIE
+
+    token = world.token(caller)
+    data = {"text": "c9: follow up tomorrow"}
+    if token is not None:
+        data[FORM_FIELD] = form_token(token)
+    return world.client.post("/rep/notes", data=data, follow_redirects=False,
+                             headers={} if token is None else {"Cookie": f"{REP_COOKIE}={token}"})
 
 
 def by_role(*, rep: int | str, rep2: int | str, rep3: int | str, manager: int | str,
@@ -406,6 +457,41 @@ ROWS = {
                                     marker="c8"),
     "coverage gaps Excel export": Row("GET", "/manager/gaps.xlsx",
                                       get("/manager/gaps.xlsx", page=True), PAGE_READ),
+    "visit pack": Row("GET", "/v1/customers/{customer_id}/visit-pack",
+                      get("/v1/customers/c9/visit-pack"), ONE_OF_R1),
+    "visit pack page": Row("GET", "/manager/customers/{customer_id}/visit-pack",
+                           get("/manager/customers/c9/visit-pack", page=True),
+                           ONE_OF_R1_PAGE),
+    "rep sign-in": Row("GET", "/rep/login", lambda w, c: w.client.get(
+        "/rep/login", params={} if c == "none" else {"token": w.token(c)},
+        follow_redirects=False), {**ONE_OF_R1_REP_PAGE, "rep": 303, "rep2": 303, "rep3": 303,
+                                  "other_tenant_rep": 303, "none": 422}),
+    "rep sign-out": Row("GET", "/rep/logout", rep_page("/rep/logout"), OPEN,
+                        unauthenticated=200),
+    "rep's customers page": Row("GET", "/rep", rep_page("/rep"), {
+        **ONE_OF_R1_REP_PAGE, "rep": "see", "rep2": "hide", "rep3": "hide",
+        "other_tenant_rep": "hide"}, marker="c9"),
+    "rep's visit pack page": Row("GET", "/rep/customers/{customer_id}/visit-pack",
+                                 rep_page("/rep/customers/c9/visit-pack"),
+                                 ONE_OF_R1_REP_PAGE),
+    "rep's check-in photo": Row("GET", "/rep/checkins/{checkin_id}/photo",
+                                rep_page("/rep/checkins/{X1}/photo"), ONE_OF_R1_REP_PAGE),
+    "post a visit note": Row("POST", "/v1/visit-notes", post(
+        "/v1/visit-notes", lambda w: {"text": "c9: follow up tomorrow"}), by_role(
+        rep=201, rep2=201, rep3=201, manager=403, manager_t2=403, director=403, admin=403,
+        other_tenant_rep=201, other_tenant_admin=403)),
+    "one visit note": Row("GET", "/v1/visit-notes/{note_id}",
+                          note_get("/v1/visit-notes/{N1}"), ONE_OF_R1),
+    "a visit note's recording": Row("GET", "/v1/visit-notes/{note_id}/audio",
+                                    note_get("/v1/visit-notes/{N1}/audio"), ONE_OF_R1),
+    "a visit note's recording page": Row("GET", "/manager/visit-notes/{note_id}/audio",
+                                         note_get("/manager/visit-notes/{N1}/audio",
+                                                  page=True), ONE_OF_R1_PAGE),
+    "rep's visit-note page": Row("GET", "/rep/notes", rep_page("/rep/notes"), {
+        **ONE_OF_R1_REP_PAGE, "rep2": 200, "rep3": 200, "other_tenant_rep": 200}),
+    "post on the rep's visit-note page": Row("POST", "/rep/notes", rep_note_form, {
+        **ONE_OF_R1_REP_PAGE, "rep": 201, "rep2": 201, "rep3": 201,
+        "other_tenant_rep": 201}),
     "liveness": Row("GET", "/healthz", get("/healthz"), OPEN, unauthenticated=200),
     "readiness": Row("GET", "/readyz", get("/readyz"), OPEN, unauthenticated=200),
     "metrics": Row("GET", "/metrics", get("/metrics"), OPEN, unauthenticated=200),

@@ -94,6 +94,13 @@ SCREENS = (
     Screen("rules-diff", "/manager/rules/diff?from=1&to=2"),
     Screen("phi-explain", "/manager/phi/explain?rep=r1&period=2026-11"),
     Screen("rep-day", "/manager/reps/r1/day?date=2026-11-03"),
+    # The rep's pages, signed in as rep r1: the visit-note form and a customer's visit pack
+    # (as of a fixed instant); the manager's view of the same pack.
+    Screen("rep-notes", "/rep/notes", visible=("h1", "#vp-note-form")),
+    Screen("rep-visit-pack", "/rep/customers/c1/visit-pack?at=2026-11-20T10:00:00%2B08:00",
+           visible=("h1", "#orders", "#last-verified")),
+    Screen("visit-pack", "/manager/customers/c1/visit-pack?at=2026-11-20T10:00:00%2B08:00",
+           visible=("#vp-nav", "h1", "#orders", "#last-verified")),
 )
 
 
@@ -140,8 +147,9 @@ def seed_screens(database: Database, photos: PhotoStore) -> None:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """The app over the seeded store, served on loopback: (its URL, a manager's token)."""
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    """The app over the seeded store, served on loopback: (its URL, a director's token,
+    rep r1's token)."""
     data_dir = tmp_path_factory.mktemp("screens") / "store"
     database = open_database(f"sqlite:///{data_dir / 'visitproof.sqlite3'}",
                              create_dir=True)
@@ -152,14 +160,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     settings = Settings(data_dir=data_dir)
     seed_screens(database, PhotoStore(settings.photos_dir))
     with serve(create_app(settings)) as url:
-        yield url, tokens["director"]
+        yield url, tokens["director"], tokens["rep"]
     database.dispose()
 
 
 @pytest.fixture(scope="module")
-def browsers(site: tuple[str, str]) -> Iterator[Callable[[str], Any]]:
-    """One signed-in Chromium per width, started on first use and kept for the module."""
-    url, token = site
+def browsers(site: tuple[str, str, str]) -> Iterator[Callable[[str], Any]]:
+    """One Chromium per width, signed in to the manager pages as a director and to the rep
+    pages as rep r1 (two cookies, one per path), started on first use and kept for the
+    module."""
+    url, token, rep_token = site
     started: dict[str, Any] = {}
     with ExitStack() as stack:
         def at(width: str) -> Any:
@@ -175,6 +185,8 @@ def browsers(site: tuple[str, str]) -> Iterator[Callable[[str], Any]]:
                     "mobile": width == "phone"})
                 driver.get(f"{url}/manager/login?token={token}&next=/manager/checkins")
                 assert driver.current_url == f"{url}/manager/checkins"
+                driver.get(f"{url}/rep/login?token={rep_token}&next=/rep")
+                assert driver.current_url == f"{url}/rep"
                 started[width] = driver
             return started[width]
         yield at
@@ -210,12 +222,12 @@ def running_off(driver: Any, width: int) -> list[str]:
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("screen", SCREENS, ids=[s.name for s in SCREENS])
-def test_page_fits_and_matches_its_golden(site: tuple[str, str],
+def test_page_fits_and_matches_its_golden(site: tuple[str, str, str],
                                           browsers: Callable[[str], Any], screen: Screen,
                                           width: str, tmp_path: Path) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
-    url, _ = site
+    url, _, _ = site
     driver = browsers(width)
     network_events(driver)
     driver.get_log("browser")  # what earlier pages left behind

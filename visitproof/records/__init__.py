@@ -7,8 +7,9 @@ computed by ``geo/`` after projecting.
 
 Every record carries ``tenant_id``: one tenant is one distributor, and no query crosses it.
 One module per aggregate: :mod:`.reference` (tenant, teams, territories, reps, customers,
-products), :mod:`.checkins` (check-ins and their verifications) and :mod:`.crm` (contacts,
-leads, touches, action outcomes); this package re-exports them all.
+products), :mod:`.checkins` (check-ins and their verifications), :mod:`.crm` (contacts,
+leads, touches, action outcomes) and :mod:`.commerce` (orders, stock counts, competitor
+promotions: the visit pack's imported data); this package re-exports them all.
 """
 
 from visitproof.records.checkins import (
@@ -25,6 +26,7 @@ from visitproof.records.checkins import (
     Verification,
     require_due_in_reach,
 )
+from visitproof.records.commerce import Order, Promotion, StockLevel
 from visitproof.records.crm import (
     ActionOutcome,
     Contact,
@@ -44,6 +46,12 @@ from visitproof.records.reference import (
     Territory,
     Tier,
 )
+from visitproof.records.visit_notes import (
+    NoteAudio,
+    NoteLanguage,
+    VisitNote,
+    VisitNoteStatus,
+)
 
 __all__ = [
     "NEXT_ACTION_HORIZON",
@@ -62,9 +70,14 @@ __all__ = [
     "LocationProvider",
     "NextAction",
     "NextActionKind",
+    "NoteAudio",
+    "NoteLanguage",
+    "Order",
     "Product",
+    "Promotion",
     "Reason",
     "Rep",
+    "StockLevel",
     "StoredFix",
     "Team",
     "Tenant",
@@ -72,5 +85,7 @@ __all__ = [
     "Tier",
     "TouchKind",
     "Verification",
+    "VisitNote",
+    "VisitNoteStatus",
     "require_due_in_reach",
 ]

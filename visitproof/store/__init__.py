@@ -6,12 +6,15 @@ Records are read and written by aggregate, within one tenant: :class:`ReferenceD
 """
 
 from visitproof.store.checkins import Checkins, HashedPhoto, UploadFingerprint
+from visitproof.store.commerce import Commerce
 from visitproof.store.crm import Crm, PlannedAction
 from visitproof.store.database import Database, open_database
 from visitproof.store.photos import PhotoStore
 from visitproof.store.queries import Page
 from visitproof.store.reference import ReferenceData
 from visitproof.store.tenant_store import Store
+from visitproof.store.visit_notes import AudioStore, VisitNotes
 
-__all__ = ["Checkins", "Crm", "Database", "HashedPhoto", "Page", "PhotoStore",
-           "PlannedAction", "ReferenceData", "Store", "UploadFingerprint", "open_database"]
+__all__ = ["AudioStore", "Checkins", "Commerce", "Crm", "Database", "HashedPhoto", "Page",
+           "PhotoStore", "PlannedAction", "ReferenceData", "Store", "UploadFingerprint",
+           "VisitNotes", "open_database"]

@@ -284,3 +284,72 @@ rule_sets = sa.Table(
     sa.Column("body", sa.JSON, nullable=False),
     _tenant_fk("rule_sets"),
 )
+
+# 0006: the visit pack's imported reference data (application.visit_pack).
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("tenant_id", sa.String(128), primary_key=True),
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("customer_id", sa.String(128), nullable=False),
+    sa.Column("ordered_at", UtcDateTime(), nullable=False),
+    sa.Column("sku", sa.String(128), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("amount", sa.Float, nullable=False),
+    sa.Column("currency", sa.String(3)),
+    sa.ForeignKeyConstraint(["tenant_id", "customer_id"], ["customers.tenant_id", "customers.id"],
+                            name="fk_orders_customer"),
+    sa.Index("ix_orders_tenant_customer_ordered", "tenant_id", "customer_id", "ordered_at"),
+)
+
+stock_levels = sa.Table(
+    "stock_levels",
+    metadata,
+    # One row per count: the current level of a SKU is its latest counted_at.
+    sa.Column("tenant_id", sa.String(128), primary_key=True),
+    sa.Column("customer_id", sa.String(128), primary_key=True),
+    sa.Column("sku", sa.String(128), primary_key=True),
+    sa.Column("counted_at", UtcDateTime(), primary_key=True),
+    sa.Column("units", sa.Integer, nullable=False),
+    sa.ForeignKeyConstraint(["tenant_id", "customer_id"], ["customers.tenant_id", "customers.id"],
+                            name="fk_stock_levels_customer"),
+)
+
+promotions = sa.Table(
+    "promotions",
+    metadata,
+    # A competitor's promotion in a team region (teams.region), dates inclusive.
+    sa.Column("tenant_id", sa.String(128), primary_key=True),
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("region", sa.String(200), nullable=False),
+    sa.Column("competitor", sa.String(200), nullable=False),
+    sa.Column("product", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("starts_on", sa.Date, nullable=False),
+    sa.Column("ends_on", sa.Date, nullable=False),
+    _tenant_fk("promotions"),
+    sa.Index("ix_promotions_tenant_region_starts", "tenant_id", "region", "starts_on"),
+)
+
+# 0007: visit notes (application.visit_notes): typed or recorded, read into a draft, used
+# once for a check-in. The audio bytes live in the content-addressed audio folder.
+visit_notes = sa.Table(
+    "visit_notes",
+    metadata,
+    sa.Column("tenant_id", sa.String(128), primary_key=True),
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("rep_id", sa.String(128), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("text", sa.Text),
+    sa.Column("transcript", sa.Text),
+    sa.Column("audio_sha256", sa.String(64)),
+    sa.Column("audio_media_type", sa.String(40)),
+    sa.Column("audio_duration_s", sa.Float),
+    sa.Column("draft", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("checkin_id", sa.Uuid),
+    _tenant_fk("visit_notes"),
+    sa.UniqueConstraint("tenant_id", "checkin_id", name="uq_visit_notes_tenant_checkin"),
+    sa.Index("ix_visit_notes_tenant_rep_created", "tenant_id", "rep_id", "created_at"),
+)

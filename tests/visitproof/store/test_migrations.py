@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -77,5 +78,24 @@ def test_0005_adds_and_drops_the_action_strategy_column(tmp_path: Path) -> None:
     assert "strategy" not in _outcome_columns(url)
     database.migrate()
     assert "strategy" in _outcome_columns(url)
+    database.require_current()
+    database.dispose()
+
+
+@pytest.mark.parametrize(("revision", "below", "added"), [
+    ("0006", "0005", {"orders", "stock_levels", "promotions"}),
+    ("0007", "0006", {"visit_notes"}),
+])
+def test_a_revision_adds_its_tables_and_its_downgrade_drops_them(
+        tmp_path: Path, revision: str, below: str, added: set[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    database = open_database(url, create_dir=True)
+    database.migrate()
+    assert _table_names(url) >= added
+    database.downgrade(below)
+    assert database.current_revision() == below
+    assert not added & _table_names(url)
+    database.migrate()
+    assert _table_names(url) >= added
     database.require_current()
     database.dispose()
