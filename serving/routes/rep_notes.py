@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Cookie, Request
 from fastapi.responses import HTMLResponse
 
-from application.visit_note_audio import MAX_AUDIO_BYTES
-from application.visit_notes import NoteSubmission, take_note
+from application.visit_notes import take_note
 from serving.form_token import FORM_FIELD, form_token, require_form_token
 from serving.pages.visit_note_page import draft_html
 from serving.routes.rep_pages import (
@@ -28,10 +27,9 @@ from serving.routes.rep_pages import (
     RepPageUser,
     rep_page,
 )
-from serving.routes.visit_notes import AudioTooLarge, audio_store
+from serving.routes.visit_notes import audio_store, note_submission
 from serving.runtime import RuntimeDep
 from serving.schemas_visit_notes import VisitNotePublic
-from visitproof.errors import InvalidValue
 from visitproof.store import ReferenceData
 from visitproof.values import utc_now
 
@@ -75,23 +73,10 @@ async def rep_post_note(request: Request, user: RepPageUser, runtime: RuntimeDep
     form = await request.form()
     sent = form.get(FORM_FIELD)
     require_form_token(token or "", sent if isinstance(sent, str) else None)
-    text = form.get("text")
-    language = form.get("language")
-    upload = form.get("audio")
-    audio, filename, content_type = None, None, None
-    if upload is not None and not isinstance(upload, str):
-        audio = await upload.read(MAX_AUDIO_BYTES + 1)
-        if len(audio) > MAX_AUDIO_BYTES:
-            raise AudioTooLarge("the recording is over 8 MiB; record a shorter note")
-        filename, content_type = upload.filename, upload.content_type
-    if language not in (None, "", "zh", "en"):
-        raise InvalidValue("language", "expected zh or en", code="UNKNOWN_ENUM_VALUE")
+    submitted = await note_submission(request)  # the API's own reading of the form
     note = await runtime.workers.run(
         take_note, runtime.database, audio_store(runtime), tenant_id=user.tenant_id,
-        rep_id=user.user_id, now=utc_now(), submitted=NoteSubmission(
-            text=text if isinstance(text, str) and text.strip() else None,
-            audio=audio or None, filename=filename, content_type=content_type,
-            language=language if isinstance(language, str) and language else None))
+        rep_id=user.user_id, now=utc_now(), submitted=submitted)
     with runtime.database.connect() as connection:
         tenant = ReferenceData(connection, user.tenant_id).require_tenant()
     body = draft_html(VisitNotePublic.of(note), ZoneInfo(tenant.timezone))

@@ -68,8 +68,9 @@ _BODY = {
 }
 
 
-async def _submission(request: Request) -> NoteSubmission:
-    """The note from a JSON or a multipart body."""
+async def note_submission(request: Request) -> NoteSubmission:
+    """The note from a JSON or a form body (the API's and the rep page's). A file part with
+    neither a name nor bytes is a browser's "no file chosen": no recording."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "multipart/form-data" or kind == "application/x-www-form-urlencoded":
         form = await request.form()
@@ -80,6 +81,8 @@ async def _submission(request: Request) -> NoteSubmission:
         fields: dict[str, Any] = {name: value for name in ("text", "language", "recorded_at")
                                   if isinstance(value := form.get(name), str) and value}
         upload = form.get("audio")
+        if isinstance(upload, UploadFile) and not upload.filename and not upload.size:
+            upload = None
         audio = await _audio_bytes(upload) if isinstance(upload, UploadFile) else None
         if isinstance(upload, str) and upload:
             raise InvalidValue("audio", "audio must be a file part", code="AUDIO_UNREADABLE")
@@ -123,7 +126,7 @@ async def create_visit_note(request: Request, user: CurrentRep,
     contact with their decision role, conclusion, next action with its due time in the
     tenant's zone. English audio is transcribed here (PocketSphinx); Chinese audio is
     stored and playable, status ``needs_typing``, no transcript. Only ``rep`` tokens."""
-    submitted = await _submission(request)
+    submitted = await note_submission(request)
     note = await runtime.workers.run(
         take_note, runtime.database, audio_store(runtime), tenant_id=user.tenant_id,
         rep_id=user.user_id, submitted=submitted, now=utc_now())

@@ -276,6 +276,14 @@ def test_the_rep_notes_page_posts_a_note_and_shows_its_draft(seeded: Api) -> Non
     assert answer.status_code == 201, answer.text
     assert "Walmart Binjiang" in answer.text
     assert "Sarah Chen" in answer.text
+    # A browser sends the file input even when no file was chosen: a nameless, empty part.
+    typed = seeded.client.post("/rep/notes", data={"csrf_token": token, "text": "Walmart "
+                               "Binjiang, nothing agreed"}, files={"audio": ("", b"")})
+    assert typed.status_code == 201, typed.text
+    both = seeded.client.post("/rep/notes", data={"csrf_token": token, "text": "x"},
+                              files={"audio": ("note.wav", b"RIFF")})
+    assert both.status_code == 422
+    assert "VISIT_NOTE_BOTH" in both.text
     refused = seeded.client.post("/rep/notes", data={"text": "x"})
     assert refused.status_code == 403
     assert "CSRF_REJECTED" in refused.text
